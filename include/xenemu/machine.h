@@ -1,0 +1,34 @@
+/* The emulated machine: physical memory, vCPUs, the predecoded-code cache and
+ * the port-I/O bus. */
+#ifndef XENEMU_MACHINE_H
+#define XENEMU_MACHINE_H
+
+#include <stdint.h>
+
+#include "xenemu/cpu.h"
+#include "xenemu/phys.h"
+
+#define MACHINE_MAX_CPUS 128
+
+struct block_cache;
+
+/* Port I/O handler; returns false when the port is unclaimed. */
+typedef bool (*pio_fn)(void *opaque, uint16_t port, unsigned size, bool write, uint32_t *val);
+
+typedef struct machine {
+    phys_mem_t mem;
+    cpu_t *cpu[MACHINE_MAX_CPUS];
+    int ncpu;
+    struct block_cache *blocks;
+    pio_fn pio;
+    void *pio_opaque;
+    uint64_t tsc_hz;          /* virtual TSC frequency: TSC = icount * tsc_hz / ips */
+} machine_t;
+
+int machine_init(machine_t *m, int ncpu);
+void machine_destroy(machine_t *m);
+
+/* A store hit a physical page holding predecoded code: drop its blocks. */
+void machine_code_written(machine_t *m, uint64_t phys);
+
+#endif

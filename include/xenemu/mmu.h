@@ -1,0 +1,117 @@
+/* Linear-address memory access for instructions: segmentation, paging and
+ * the software TLB (DESIGN.md, "Software TLB"; SDM Vol.3A ch.3-4). The fast
+ * paths are inline; anything unusual takes the out-of-line slow path. */
+#ifndef XENEMU_MMU_H
+#define XENEMU_MMU_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "xenemu/cpu.h"
+
+enum mmu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+/* #PF error code bits (SDM Vol.3A §4.7). */
+enum { PFE_P = 1, PFE_W = 2, PFE_U = 4, PFE_RSVD = 8, PFE_I = 16, PFE_PK = 32 };
+
+uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size);
+void mmu_write_slow(cpu_t *cpu, int seg, uint64_t ea, uint64_t val, unsigned size);
+/* Check that [ea, ea+size) may be written, faulting as a write would. */
+void mmu_probe_write(cpu_t *cpu, int seg, uint64_t ea, unsigned size);
+
+/* Translate a linear address for an access at the current CPL; faults (#PF)
+ * through cpu_raise_pf. Returns the physical address. */
+uint64_t mmu_translate(cpu_t *cpu, uint64_t lin, enum mmu_access acc);
+/* Same, but for an implicit supervisor access (descriptor tables, TSS). */
+uint64_t mmu_translate_sys(cpu_t *cpu, uint64_t lin, enum mmu_access acc);
+
+/* Host pointer to the executable page holding lin (filling the TLB), for
+ * the decoder. Faults like an instruction fetch. *phys gets the page's
+ * physical address. NULL if the page is not RAM. */
+const uint8_t *mmu_fetch_page(cpu_t *cpu, uint64_t lin, uint64_t *phys);
+
+/* Linear address of ea in segment seg, with the limit, type and canonical
+ * checks of SDM Vol.3A §3.4.5 and §5.3; faults with #GP or #SS. */
+uint64_t mmu_linear(cpu_t *cpu, int seg, uint64_t ea, unsigned size, enum mmu_access acc);
+
+/* TLB flushes (SDM Vol.3A §4.10.4). */
+void mmu_flush_all(cpu_t *cpu);
+void mmu_flush_page(cpu_t *cpu, uint64_t lin);
+/* Drop write permission from every TLB entry mapping this physical page
+ * (it now holds predecoded code). */
+void mmu_protect_code_page(cpu_t *cpu, uint64_t phys);
+
+static inline tlb_entry_t *mmu_tlb_entry(cpu_t *cpu, uint64_t lin)
+{
+    return &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+}
+
+#define MMU_FAST_READ(bits)                                                          \
+    static inline uint##bits##_t mmu_read##bits(cpu_t *cpu, int seg, uint64_t ea)    \
+    {                                                                                \
+        if (__builtin_expect(cpu->code_mode == CM_64, 1)) {                          \
+            uint64_t lin = ea + cpu->seg_lin_base[seg];                              \
+            tlb_entry_t *e = mmu_tlb_entry(cpu, lin);                                \
+            if (__builtin_expect(e->tag_r == (lin & ~0xfffull) &&                    \
+                                     (lin & 0xfff) <= 4096 - (bits) / 8, 1)) {       \
+                uint##bits##_t v;                                                    \
+                memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), sizeof v);   \
+                return v;                                                            \
+            }                                                                        \
+        }                                                                            \
+        return (uint##bits##_t)mmu_read_slow(cpu, seg, ea, (bits) / 8);              \
+    }
+
+#define MMU_FAST_WRITE(bits)                                                         \
+    static inline void mmu_write##bits(cpu_t *cpu, int seg, uint64_t ea, uint##bits##_t v) \
+    {                                                                                \
+        if (__builtin_expect(cpu->code_mode == CM_64, 1)) {                          \
+            uint64_t lin = ea + cpu->seg_lin_base[seg];                              \
+            tlb_entry_t *e = mmu_tlb_entry(cpu, lin);                                \
+            if (__builtin_expect(e->tag_w == (lin & ~0xfffull) &&                    \
+                                     (lin & 0xfff) <= 4096 - (bits) / 8, 1)) {       \
+                memcpy((void *)(uintptr_t)(lin + e->addend), &v, sizeof v);          \
+                return;                                                              \
+            }                                                                        \
+        }                                                                            \
+        mmu_write_slow(cpu, seg, ea, v, (bits) / 8);                                 \
+    }
+
+MMU_FAST_READ(8)
+MMU_FAST_READ(16)
+MMU_FAST_READ(32)
+MMU_FAST_READ(64)
+MMU_FAST_WRITE(8)
+MMU_FAST_WRITE(16)
+MMU_FAST_WRITE(32)
+MMU_FAST_WRITE(64)
+
+/* Size-generic forms for handlers written once for all operand sizes. */
+static inline uint64_t mmu_read(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
+{
+    switch (size) {
+    case 1: return mmu_read8(cpu, seg, ea);
+    case 2: return mmu_read16(cpu, seg, ea);
+    case 4: return mmu_read32(cpu, seg, ea);
+    default: return mmu_read64(cpu, seg, ea);
+    }
+}
+
+static inline void mmu_write(cpu_t *cpu, int seg, uint64_t ea, uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 1: mmu_write8(cpu, seg, ea, (uint8_t)v); break;
+    case 2: mmu_write16(cpu, seg, ea, (uint16_t)v); break;
+    case 4: mmu_write32(cpu, seg, ea, (uint32_t)v); break;
+    default: mmu_write64(cpu, seg, ea, v); break;
+    }
+}
+
+/* 128-bit access for SSE: `aligned` demands 16-byte alignment (#GP(0)). */
+void mmu_read128(cpu_t *cpu, int seg, uint64_t ea, void *dst, bool aligned);
+void mmu_write128(cpu_t *cpu, int seg, uint64_t ea, const void *src, bool aligned);
+/* Arbitrary-length access (FXSAVE, FSAVE, ...), all-or-nothing on faults. */
+void mmu_read_bytes(cpu_t *cpu, int seg, uint64_t ea, void *dst, unsigned len);
+void mmu_write_bytes(cpu_t *cpu, int seg, uint64_t ea, const void *src, unsigned len);
+
+#endif

@@ -1,0 +1,10 @@
+/* Building and running a machine from parsed command-line options. */
+#ifndef XENEMU_RUN_H
+#define XENEMU_RUN_H
+
+#include "xenemu/cli.h"
+
+/* Runs the machine opt describes; returns the process exit status. */
+int xenemu_run(const struct cli_options *opt);
+
+#endif

@@ -1,0 +1,161 @@
+/* Near control transfers: Jcc, JMP, CALL, RET, LOOPcc, JrCXZ (SDM Vol.2).
+ * Far transfers and interrupts live with the system instructions. */
+#include "ops.h"
+
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+void branch_to(cpu_t *cpu, uint64_t target, unsigned opsz)
+{
+    if (cpu->code_mode == CM_64) {
+        if (!canonical(target))
+            cpu_gp0(cpu);
+        cpu->r[R_RIP] = target;
+        return;
+    }
+    target = opsz == 2 ? (uint16_t)target : (uint32_t)target;
+    if (target > cpu->seg[SEG_CS].limit)
+        cpu_gp0(cpu);
+    cpu->r[R_RIP] = target;
+}
+
+/* 64-bit mode: operands are always 64-bit, no segment limit. */
+static void h_jcc64(cpu_t *cpu, const insn_t *in)
+{
+    if (cc_cond(cpu, in->op & 15))
+        branch_to(cpu, cpu->r[R_RIP] + in->imm, 8);
+}
+
+static void h_jcc(cpu_t *cpu, const insn_t *in)
+{
+    if (cc_cond(cpu, in->op & 15))
+        branch_to(cpu, cpu->r[R_RIP] + in->imm, in->opsz);
+}
+
+void sel_jcc(dctx_t *d, insn_t *in)
+{
+    in->fn = d->mode == CM_64 ? h_jcc64 : h_jcc;
+}
+
+static void h_jmp_rel(cpu_t *cpu, const insn_t *in)
+{
+    branch_to(cpu, cpu->r[R_RIP] + in->imm, in->opsz);
+}
+
+void sel_jmp(dctx_t *d, insn_t *in)
+{
+    (void)d;
+    in->fn = h_jmp_rel;
+}
+
+/* The target is checked before the return address is pushed. */
+static void call_to(cpu_t *cpu, uint64_t target, unsigned opsz)
+{
+    uint64_t ret = cpu->r[R_RIP];
+    branch_to(cpu, target, opsz);
+    uint64_t dest = cpu->r[R_RIP];
+    cpu->r[R_RIP] = ret;          /* a faulting push must see the CALL's own RIP */
+    stack_push(cpu, ret, opsz);
+    cpu->r[R_RIP] = dest;
+}
+
+static void h_call_rel(cpu_t *cpu, const insn_t *in)
+{
+    call_to(cpu, cpu->r[R_RIP] + in->imm, in->opsz);
+}
+
+void sel_call(dctx_t *d, insn_t *in)
+{
+    (void)d;
+    in->fn = h_call_rel;
+}
+
+static void h_jmp_ind(cpu_t *cpu, const insn_t *in)
+{
+    branch_to(cpu, rm_get(cpu, in, in->opsz), in->opsz);
+}
+
+static void h_call_ind(cpu_t *cpu, const insn_t *in)
+{
+    call_to(cpu, rm_get(cpu, in, in->opsz), in->opsz);
+}
+
+void branch_sel_indirect(dctx_t *d, insn_t *in)
+{
+    in->fn = d->regf == 2 ? h_call_ind : h_jmp_ind;
+}
+
+static void h_ret(cpu_t *cpu, const insn_t *in)
+{
+    unsigned n = in->opsz;
+    uint64_t target = stack_peek(cpu, 0, n);
+    branch_to(cpu, target, n);
+    uint64_t rsp = cpu->r[R_RSP] + n + (uint16_t)in->imm;
+    if (cpu->code_mode == CM_64)
+        cpu->r[R_RSP] = rsp;
+    else if (cpu->stack32)
+        cpu->r[R_RSP] = (uint32_t)rsp;
+    else
+        cpu->r[R_RSP] = (cpu->r[R_RSP] & ~0xffffull) | (uint16_t)rsp;
+}
+
+static void h_ret64(cpu_t *cpu, const insn_t *in)
+{
+    (void)in;
+    uint64_t target = mmu_read64(cpu, SEG_SS, cpu->r[R_RSP]);
+    branch_to(cpu, target, 8);
+    cpu->r[R_RSP] += 8;
+}
+
+void sel_ret(dctx_t *d, insn_t *in)
+{
+    in->fn = (d->mode == CM_64 && in->op == 0xc3) ? h_ret64 : h_ret;
+}
+
+/* LOOP, LOOPE, LOOPNE decrement the count register of the address size
+ * without touching flags; JrCXZ only tests it. */
+static uint64_t count_reg(const cpu_t *cpu, const insn_t *in)
+{
+    uint64_t c = cpu->r[R_RCX];
+    return in->adsz == 8 ? c : in->adsz == 4 ? (uint32_t)c : (uint16_t)c;
+}
+
+static void set_count(cpu_t *cpu, const insn_t *in, uint64_t v)
+{
+    if (in->adsz == 8)
+        cpu->r[R_RCX] = v;
+    else if (in->adsz == 4)
+        cpu->r[R_RCX] = (uint32_t)v;
+    else
+        cpu->r[R_RCX] = (cpu->r[R_RCX] & ~0xffffull) | (uint16_t)v;
+}
+
+static void h_loop(cpu_t *cpu, const insn_t *in)
+{
+    uint64_t c = count_reg(cpu, in) - 1;
+    uint64_t target = cpu->r[R_RIP] + in->imm;
+    bool take;
+    c &= size_mask(in->adsz);
+    switch (in->op) {
+    case 0xe0: take = c != 0 && !cc_cond(cpu, 4); break;   /* LOOPNE: ZF = 0 */
+    case 0xe1: take = c != 0 && cc_cond(cpu, 4); break;    /* LOOPE: ZF = 1 */
+    default: take = c != 0; break;
+    }
+    if (take)
+        branch_to(cpu, target, in->opsz);
+    set_count(cpu, in, c);
+}
+
+static void h_jrcxz(cpu_t *cpu, const insn_t *in)
+{
+    if (count_reg(cpu, in) == 0)
+        branch_to(cpu, cpu->r[R_RIP] + in->imm, in->opsz);
+}
+
+void sel_loop(dctx_t *d, insn_t *in)
+{
+    (void)d;
+    in->fn = in->op == 0xe3 ? h_jrcxz : h_loop;
+}
