@@ -170,6 +170,7 @@ typedef struct cpu {
     uint64_t tsc_aux, pat, tsc_offset;
 
     cpu_exc_t exc;
+    bool deliver_exceptions;       /* deliver through the IDT/IVT (else stop with STOP_EXCEPTION) */
     enum cpu_unwind unwind;
     jmp_buf unwind_jmp;
     bool halted;
@@ -188,6 +189,7 @@ enum cpu_stop {
     STOP_EXCEPTION,     /* an exception the caller must deliver: cpu->exc */
     STOP_HALT,          /* HLT */
     STOP_EVENT,         /* pending_events was set */
+    STOP_SHUTDOWN,      /* triple fault (SDM Vol.3A §6.15, interrupt 8) */
 };
 
 void cpu_init(cpu_t *cpu, struct machine *m, int id);
@@ -211,6 +213,11 @@ _Noreturn void cpu_raise_pf(cpu_t *cpu, uint64_t lin, uint32_t error_code);
 /* Leave the current block after this instruction retires (mode changes,
  * interrupt shadows, halts). Never returns. */
 _Noreturn void cpu_stop_after(cpu_t *cpu);
+
+/* Deliver cpu->exc through the IDT (or IVT in real mode), with double and
+ * triple fault escalation (SDM Vol.3A ch.6). Returns false on a triple
+ * fault. Called by the run loop when deliver_exceptions is set. */
+bool cpu_deliver_exception(cpu_t *cpu);
 
 /* Full RFLAGS with the lazy arithmetic flags folded in. */
 uint64_t cpu_get_rflags(cpu_t *cpu);

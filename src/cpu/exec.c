@@ -155,8 +155,13 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
         account_unwind(cpu);
         cpu->cur = NULL;
         cpu->cur_block = NULL;
-        if (cpu->unwind == UNWIND_EXCEPTION)
-            return STOP_EXCEPTION;
+        if (cpu->unwind == UNWIND_EXCEPTION) {
+            if (!cpu->deliver_exceptions)
+                return STOP_EXCEPTION;
+            if (!cpu_deliver_exception(cpu))
+                return STOP_SHUTDOWN;
+            cpu->exc.vector = -1;
+        }
         if (cpu->halted)
             return STOP_HALT;
         if (cpu->pending_events)

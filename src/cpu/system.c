@@ -90,3 +90,9 @@ void seg_load(cpu_t *cpu, int seg, uint16_t sel)
     (void)seg;
     cpu_gp0(cpu);
 }
+
+bool cpu_deliver_exception(cpu_t *cpu)
+{
+    (void)cpu;
+    return false;
+}
