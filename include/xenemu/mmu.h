@@ -15,6 +15,7 @@ enum mmu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 enum { PFE_P = 1, PFE_W = 2, PFE_U = 4, PFE_RSVD = 8, PFE_I = 16, PFE_PK = 32 };
 
 uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size);
+uint64_t mmu_rmw_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size);
 void mmu_write_slow(cpu_t *cpu, int seg, uint64_t ea, uint64_t val, unsigned size);
 /* Check that [ea, ea+size) may be written, faulting as a write would. */
 void mmu_probe_write(cpu_t *cpu, int seg, uint64_t ea, unsigned size);
@@ -77,6 +78,25 @@ static inline tlb_entry_t *mmu_tlb_entry(cpu_t *cpu, uint64_t lin)
         mmu_write_slow(cpu, seg, ea, v, (bits) / 8);                                 \
     }
 
+/* The read half of a read-modify-write instruction checks write access: a
+ * fault reports W=1 even though nothing was written yet (as the host CPU
+ * does for ADD [mem], reg on a not-present page). */
+#define MMU_FAST_RMW(bits)                                                           \
+    static inline uint##bits##_t mmu_rmw_read##bits(cpu_t *cpu, int seg, uint64_t ea) \
+    {                                                                                \
+        if (__builtin_expect(cpu->code_mode == CM_64, 1)) {                          \
+            uint64_t lin = ea + cpu->seg_lin_base[seg];                              \
+            tlb_entry_t *e = mmu_tlb_entry(cpu, lin);                                \
+            if (__builtin_expect(e->tag_w == (lin & ~0xfffull) &&                    \
+                                     (lin & 0xfff) <= 4096 - (bits) / 8, 1)) {       \
+                uint##bits##_t v;                                                    \
+                memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), sizeof v);   \
+                return v;                                                            \
+            }                                                                        \
+        }                                                                            \
+        return (uint##bits##_t)mmu_rmw_read_slow(cpu, seg, ea, (bits) / 8);          \
+    }
+
 MMU_FAST_READ(8)
 MMU_FAST_READ(16)
 MMU_FAST_READ(32)
@@ -85,6 +105,10 @@ MMU_FAST_WRITE(8)
 MMU_FAST_WRITE(16)
 MMU_FAST_WRITE(32)
 MMU_FAST_WRITE(64)
+MMU_FAST_RMW(8)
+MMU_FAST_RMW(16)
+MMU_FAST_RMW(32)
+MMU_FAST_RMW(64)
 
 /* Size-generic forms for handlers written once for all operand sizes. */
 static inline uint64_t mmu_read(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
@@ -94,6 +118,16 @@ static inline uint64_t mmu_read(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
     case 2: return mmu_read16(cpu, seg, ea);
     case 4: return mmu_read32(cpu, seg, ea);
     default: return mmu_read64(cpu, seg, ea);
+    }
+}
+
+static inline uint64_t mmu_rmw_read(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
+{
+    switch (size) {
+    case 1: return mmu_rmw_read8(cpu, seg, ea);
+    case 2: return mmu_rmw_read16(cpu, seg, ea);
+    case 4: return mmu_rmw_read32(cpu, seg, ea);
+    default: return mmu_rmw_read64(cpu, seg, ea);
     }
 }
 

@@ -52,7 +52,8 @@ static inline __attribute__((always_inline)) uint64_t alu_carry_in(cpu_t *cpu, u
     {                                                                                           \
         uint64_t ea = insn_ea(cpu, in);                                                         \
         uint64_t b = gpr_get(cpu, in->reg, BYTES), c = alu_carry_in(cpu, OP);                   \
-        uint64_t r = alu_raw(OP, mmu_read(cpu, in->seg, ea, BYTES), b, c);                      \
+        uint64_t a = OP == ALU_CMP ? mmu_read(cpu, in->seg, ea, BYTES) : mmu_rmw_read(cpu, in->seg, ea, BYTES); \
+        uint64_t r = alu_raw(OP, a, b, c);                                                      \
         if (OP != ALU_CMP)                                                                      \
             mmu_write(cpu, in->seg, ea, r, BYTES);                                              \
         alu_flags(cpu, OP, LG, r, b, c);                                                        \
@@ -77,7 +78,8 @@ static inline __attribute__((always_inline)) uint64_t alu_carry_in(cpu_t *cpu, u
     {                                                                                           \
         uint64_t ea = insn_ea(cpu, in);                                                         \
         uint64_t b = in->imm & size_mask(BYTES), c = alu_carry_in(cpu, OP);                     \
-        uint64_t r = alu_raw(OP, mmu_read(cpu, in->seg, ea, BYTES), b, c);                      \
+        uint64_t a = OP == ALU_CMP ? mmu_read(cpu, in->seg, ea, BYTES) : mmu_rmw_read(cpu, in->seg, ea, BYTES); \
+        uint64_t r = alu_raw(OP, a, b, c);                                                      \
         if (OP != ALU_CMP)                                                                      \
             mmu_write(cpu, in->seg, ea, r, BYTES);                                              \
         alu_flags(cpu, OP, LG, r, b, c);                                                        \
@@ -211,7 +213,7 @@ static uint64_t unary_load(cpu_t *cpu, const insn_t *in, uint64_t *ea)
 {
     if (in->flags & INF_MEM) {
         *ea = insn_ea(cpu, in);
-        return mmu_read(cpu, in->seg, *ea, in->opsz);
+        return mmu_rmw_read(cpu, in->seg, *ea, in->opsz);
     }
     *ea = 0;
     return gpr_get(cpu, in->rm, in->opsz);

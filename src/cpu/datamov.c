@@ -183,7 +183,7 @@ static void h_xchg_rr(cpu_t *cpu, const insn_t *in)
 static void h_xchg_mr(cpu_t *cpu, const insn_t *in)
 {
     uint64_t ea = insn_ea(cpu, in);
-    uint64_t a = mmu_read(cpu, in->seg, ea, in->opsz);
+    uint64_t a = mmu_rmw_read(cpu, in->seg, ea, in->opsz);
     mmu_write(cpu, in->seg, ea, gpr_get(cpu, in->reg, in->opsz), in->opsz);
     gpr_set(cpu, in->reg, in->opsz, a);
 }
@@ -588,7 +588,7 @@ static void h_xadd(cpu_t *cpu, const insn_t *in)
     uint64_t src = gpr_get(cpu, in->reg, n);
     if (in->flags & INF_MEM) {
         uint64_t ea = insn_ea(cpu, in);
-        uint64_t dst = mmu_read(cpu, in->seg, ea, n);
+        uint64_t dst = mmu_rmw_read(cpu, in->seg, ea, n);
         uint64_t sum = dst + src;
         mmu_write(cpu, in->seg, ea, sum, n);
         gpr_set(cpu, in->reg, n, dst);
@@ -617,7 +617,7 @@ static void h_cmpxchg(cpu_t *cpu, const insn_t *in)
     uint64_t ea = 0, dst;
     if (in->flags & INF_MEM) {
         ea = insn_ea(cpu, in);
-        dst = mmu_read(cpu, in->seg, ea, n);
+        dst = mmu_rmw_read(cpu, in->seg, ea, n);
     } else {
         dst = gpr_get(cpu, in->rm, n);
     }
@@ -640,7 +640,7 @@ void sel_cmpxchg(dctx_t *d, insn_t *in)
 static void h_cmpxchg8b(cpu_t *cpu, const insn_t *in)
 {
     uint64_t ea = insn_ea(cpu, in);
-    uint64_t m = mmu_read64(cpu, in->seg, ea);
+    uint64_t m = mmu_rmw_read64(cpu, in->seg, ea);
     uint64_t cmp = (uint32_t)cpu->r[R_RAX] | (cpu->r[R_RDX] << 32);
     bool eq = m == cmp;
     uint64_t nv = eq ? ((uint32_t)cpu->r[R_RBX] | (cpu->r[R_RCX] << 32)) : m;
@@ -658,6 +658,7 @@ static void h_cmpxchg16b(cpu_t *cpu, const insn_t *in)
     if (ea & 15)
         cpu_gp0(cpu);
     uint64_t q[2];
+    mmu_probe_write(cpu, in->seg, ea, 16);      /* RMW: faults report a write */
     mmu_read128(cpu, in->seg, ea, q, true);
     bool eq = q[0] == cpu->r[R_RAX] && q[1] == cpu->r[R_RDX];
     uint64_t nv[2] = { cpu->r[R_RBX], cpu->r[R_RCX] };

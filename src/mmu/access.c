@@ -87,6 +87,23 @@ uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
     return v;
 }
 
+uint64_t mmu_rmw_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
+{
+    uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_WRITE);
+    check_align(cpu, lin, size);
+    unsigned n1 = 4096 - (lin & 0xfff);
+    uint64_t p1 = mmu_translate(cpu, lin, ACC_WRITE);
+    if (n1 >= size)
+        return phys_read(&cpu->m->mem, p1, size);
+    uint64_t p2 = mmu_translate(cpu, next_page(cpu, lin), ACC_WRITE);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t pa = i < n1 ? p1 + i : p2 + (i - n1);
+        v |= phys_read(&cpu->m->mem, pa, 1) << (8 * i);
+    }
+    return v;
+}
+
 void mmu_write_slow(cpu_t *cpu, int seg, uint64_t ea, uint64_t val, unsigned size)
 {
     uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_WRITE);
