@@ -249,24 +249,38 @@ static void h_neg(cpu_t *cpu, const insn_t *in)
     cc_set(cpu, CC_NEG + opsz_log(in), r, a);
 }
 
-/* INC/DEC r32 with a register in the opcode: 64-bit registers in 32-bit
- * code cannot be named, so gpr_set's merge rules suffice. */
-static void h_inc_r32(cpu_t *cpu, const insn_t *in)
+/* Register forms by size: the hot loop counters. */
+#define INCDEC_REG(NAME, DELTA, CC, BYTES, LG)                   \
+    static void NAME##_r##BYTES(cpu_t *cpu, const insn_t *in)    \
+    {                                                            \
+        uint64_t r = gpr_get(cpu, in->rm, BYTES) + (DELTA);      \
+        unsigned cf = cc_carry(cpu);                             \
+        gpr_set(cpu, in->rm, BYTES, r);                          \
+        cc_set3(cpu, CC + LG, r, 0, cf);                         \
+    }
+INCDEC_REG(inc, 1, CC_INC, 1, 0)
+INCDEC_REG(inc, 1, CC_INC, 2, 1)
+INCDEC_REG(inc, 1, CC_INC, 4, 2)
+INCDEC_REG(inc, 1, CC_INC, 8, 3)
+INCDEC_REG(dec, ~0ull, CC_DEC, 1, 0)
+INCDEC_REG(dec, ~0ull, CC_DEC, 2, 1)
+INCDEC_REG(dec, ~0ull, CC_DEC, 4, 2)
+INCDEC_REG(dec, ~0ull, CC_DEC, 8, 3)
+static const insn_fn inc_reg[4] = { inc_r1, inc_r2, inc_r4, inc_r8 };
+static const insn_fn dec_reg[4] = { dec_r1, dec_r2, dec_r4, dec_r8 };
+
+static insn_fn incdec_fn(const insn_t *in, bool dec)
 {
-    uint32_t r = (uint32_t)cpu->r[in->rm] + 1;
-    unsigned cf = cc_carry(cpu);
-    cpu->r[in->rm] = r;
-    cc_set3(cpu, CC_INC + 2, r, 0, cf);
+    if (in->flags & INF_MEM)
+        return dec ? h_dec : h_inc;
+    return dec ? dec_reg[opsz_log(in)] : inc_reg[opsz_log(in)];
 }
 
 void sel_incdec_r(dctx_t *d, insn_t *in)
 {
     (void)d;
     in->rm = in->op & 7;
-    if (in->op < 0x48)
-        in->fn = in->opsz == 4 ? h_inc_r32 : h_inc;
-    else
-        in->fn = h_dec;
+    in->fn = incdec_fn(in, in->op >= 0x48);
 }
 
 static bool lock_ok(const insn_t *in, bool lockable)
@@ -297,7 +311,7 @@ void sel_grp4(dctx_t *d, insn_t *in)
         in->fn = insn_ud;
         return;
     }
-    in->fn = d->regf == 0 ? h_inc : h_dec;
+    in->fn = incdec_fn(in, d->regf == 1);
 }
 
 /* FF: INC, DEC, near CALL/JMP, far CALL/JMP, PUSH. Near branches are
@@ -314,8 +328,7 @@ void sel_grp5(dctx_t *d, insn_t *in)
     if (d->mode == CM_64 && r == 6)
         in->opsz = d->opsz_pfx && !(d->rex & 8) ? 2 : 8;
     switch (r) {
-    case 0: in->fn = h_inc; break;
-    case 1: in->fn = h_dec; break;
+    case 0: case 1: in->fn = incdec_fn(in, r == 1); break;
     case 2: case 4:
         in->flags |= INF_END;
         branch_sel_indirect(d, in);

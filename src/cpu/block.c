@@ -219,6 +219,18 @@ static bool decode_at(cpu_t *cpu, uint64_t lin, const uint8_t *page, insn_t *in,
     return true;
 }
 
+/* A chain may follow only direct near branches and fall-through: every
+ * other block end may change mode, mapping or segment base. */
+static bool is_chain_exit(const insn_t *in)
+{
+    if (!(in->flags & INF_END))
+        return true;
+    if (in->map == MAP_1B)
+        return (in->op >= 0x70 && in->op <= 0x7f) || in->op == 0xe8 || in->op == 0xe9 || in->op == 0xeb ||
+               (in->op >= 0xe0 && in->op <= 0xe3);
+    return in->map == MAP_0F && in->op >= 0x80 && in->op <= 0x8f;
+}
+
 static uint64_t current_lin(const cpu_t *cpu)
 {
     uint64_t lin = cpu->seg[SEG_CS].base + cpu->r[R_RIP];
@@ -254,6 +266,8 @@ static block_t *decode_block(cpu_t *cpu, uint64_t lin, uint64_t phys, const uint
     b->key = cpu->decode_key;
     b->n = (uint16_t)n;
     b->valid = true;
+    b->link[0] = b->link[1] = NULL;
+    b->chainable = n > 0 && phys2 == ~0ull && is_chain_exit(&tmp[n - 1]);
     memcpy(b->insn, tmp, n * sizeof(insn_t));
     unsigned h = hash_of(phys, b->key);
     b->hnext = m->blocks->hash[h];
@@ -296,5 +310,28 @@ block_t *block_lookup(cpu_t *cpu)
     if (!b)
         b = decode_block(cpu, lin, phys, page);
     *jc = b;
+    return b;
+}
+
+/* Chaining skips the TLB and the hash: it is safe because a successor on
+ * the same linear page shares the predecessor's translation, which was
+ * checked when the chain began, and only instructions that end chains can
+ * change translations or the decode key. */
+block_t *block_next(cpu_t *cpu, block_t *prev)
+{
+    uint64_t lin = current_lin(cpu);
+    if (prev && prev->chainable && prev->valid) {
+        for (int i = 0; i < 2; i++) {
+            block_t *b = prev->link[i];
+            if (b && b->lin == lin && b->valid && b->key == cpu->decode_key)
+                return b;
+        }
+    }
+    block_t *b = block_lookup(cpu);
+    if (prev && prev->chainable && prev->valid && b->phys2 == ~0ull &&
+        (b->lin >> 12) == (prev->lin >> 12)) {
+        int slot = prev->link[0] && prev->link[0]->lin != lin ? 1 : 0;
+        prev->link[slot] = b;
+    }
     return b;
 }

@@ -13,9 +13,11 @@ typedef struct block {
     uint64_t phys2;            /* page holding the tail of a page-straddling last instruction, or ~0 */
     struct block *hnext;       /* hash chain */
     struct block *pnext[2];    /* blocks on the page of phys [0] and of phys2 [1] */
+    struct block *link[2];     /* successors found before, on the same linear page */
     uint32_t key;              /* cpu->decode_key at decode time */
     uint16_t n;
     bool valid;
+    bool chainable;            /* ends in a direct branch or a plain instruction */
     insn_t insn[];
 } block_t;
 
@@ -34,6 +36,10 @@ void block_cache_destroy(machine_t *m);
 /* The block starting at cpu's current RIP, decoded if needed. May raise a
  * fetch fault for its first instruction. */
 block_t *block_lookup(cpu_t *cpu);
+
+/* The block to run after `prev` (may be NULL): a chained successor when
+ * `prev` already knows it, else block_lookup, remembering the answer. */
+block_t *block_next(cpu_t *cpu, block_t *prev);
 
 /* Handler that marks an invalidated instruction: it did not run. */
 void insn_stale(cpu_t *cpu, const insn_t *in);

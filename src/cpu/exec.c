@@ -167,10 +167,11 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
         if (cpu->pending_events)
             return STOP_EVENT;
     }
+    block_t *prev = NULL;
     for (;;) {
         if (cpu->icount >= cpu->stop_at)
             return STOP_BUDGET;
-        block_t *b = block_lookup(cpu);
+        block_t *b = block_next(cpu, prev);
         uint64_t left = cpu->stop_at - cpu->icount;
         const insn_t *in = b->insn;
         const insn_t *end = in + (left < b->n ? left : b->n);
@@ -183,6 +184,7 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
         cpu->icount += (uint64_t)(end - b->insn);
         cpu->cur = NULL;
         cpu->cur_block = NULL;
+        prev = end == b->insn + b->n ? b : NULL;
         if (cpu->pending_events)
             return STOP_EVENT;
     }

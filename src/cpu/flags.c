@@ -68,11 +68,22 @@ unsigned cc_carry(const cpu_t *cpu)
     unsigned op = cpu->cc_op;
     unsigned bytes = 1u << (op & 3);
     uint64_t m = size_mask(bytes);
+    uint64_t res = cpu->cc_dst & m, src = cpu->cc_src & m, cin = cpu->cc_src2 & 1;
     switch (op & ~3u) {
+    case CC_EFLAGS:
+        return cpu->rflags & F_CF;
     case CC_ADD:
-        return (cpu->cc_dst & m) < (cpu->cc_src & m);
+        return res < src;
+    case CC_ADC:
+        return cin ? res <= src : res < src;
     case CC_SUB:
-        return ((cpu->cc_dst + cpu->cc_src) & m) < (cpu->cc_src & m);
+        return ((res + src) & m) < src;
+    case CC_SBB: {
+        uint64_t a = (res + src + cin) & m;
+        return cin ? a <= src : a < src;
+    }
+    case CC_INC: case CC_DEC:
+        return (unsigned)cin;
     case CC_LOGIC:
         return 0;
     default:
@@ -115,6 +126,18 @@ static int cond_after_logic(const cpu_t *cpu, unsigned cond)
     }
 }
 
+/* ZF and SF come from the recorded result for every operation but MUL,
+ * whose SF/ZF are undefined anyway. */
+static int cond_from_result(const cpu_t *cpu, unsigned cond)
+{
+    unsigned bytes = 1u << (cpu->cc_op & 3);
+    if ((cond >> 1) == 2)
+        return (cpu->cc_dst & size_mask(bytes)) == 0;
+    if ((cond >> 1) == 4)
+        return (cpu->cc_dst & sign_bit(bytes)) != 0;
+    return -1;
+}
+
 bool cc_cond(const cpu_t *cpu, unsigned cond)
 {
     int r = -1;
@@ -124,6 +147,8 @@ bool cc_cond(const cpu_t *cpu, unsigned cond)
             r = cond_after_sub(cpu, cond);
         else if (base == CC_LOGIC)
             r = cond_after_logic(cpu, cond);
+        else
+            r = cond_from_result(cpu, cond);
     }
     if (r < 0) {
         uint32_t f = cc_compute(cpu);
