@@ -205,7 +205,7 @@ static void read_immediates(dctx_t *d, bytes_t *b, insn_t *in, uint16_t f)
     }
     if ((f & OF_GRP3) && d->regf > 1)
         return;
-    if (f & OF_IMM8) {
+    if ((f & OF_IMM8) || ((f & OF_GRP3) && in->opsz == 1)) {
         in->imm = (uint64_t)(int64_t)(int8_t)take(b, 1);
     } else if (f & (OF_IMMZ | OF_GRP3)) {
         if (in->opsz == 2)
