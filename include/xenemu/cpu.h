@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct machine;
 struct block;
@@ -218,6 +219,9 @@ _Noreturn void cpu_stop_after(cpu_t *cpu);
  * triple fault escalation (SDM Vol.3A ch.6). Returns false on a triple
  * fault. Called by the run loop when deliver_exceptions is set. */
 bool cpu_deliver_exception(cpu_t *cpu);
+
+/* Print the registers of a vCPU that cannot continue. */
+void cpu_dump(cpu_t *cpu, FILE *f);
 
 /* Full RFLAGS with the lazy arithmetic flags folded in. */
 uint64_t cpu_get_rflags(cpu_t *cpu);

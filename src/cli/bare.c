@@ -1,0 +1,159 @@
+/* The bare machine (`run --machine bare`): an ELF kernel in root mode with
+ * no Xen, entered at its PVH entry (or its ELF entry with Multiboot 1
+ * information), with the 0xE9 debug console, a 16550 UART at 0x3F8 and the
+ * 0xF4 exit port. The test bench for the CPU and for VMX. */
+#include <stdio.h>
+#include <string.h>
+
+#include "xenemu/boot.h"
+#include "xenemu/devices.h"
+#include "xenemu/loader.h"
+#include "xenemu/machine.h"
+#include "xenemu/run.h"
+
+#define BOOT_INFO_ADDR 0x6000u
+#define MULTIBOOT_EAX 0x2badb002u
+#define SLICE 1000000u
+#define LOW_RAM_TOP 0xe0000000ull      /* RAM above this moves past 4 GiB, leaving an MMIO hole */
+
+enum { EXIT_STUCK = 4 };
+
+typedef struct bare {
+    machine_t m;
+    kernel_image_t kernel;
+    iobus_t bus;
+    debugcon_t debugcon;
+    uart16550_t uart;
+} bare_t;
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "xenemu: error: %s\n", msg);
+    return CLI_EXIT_USAGE;
+}
+
+static int add_ram(machine_t *m, uint64_t bytes)
+{
+    uint64_t low = bytes < LOW_RAM_TOP ? bytes : LOW_RAM_TOP;
+    if (phys_add_ram(&m->mem, 0, low) < 0)
+        return -1;
+    if (bytes > low && phys_add_ram(&m->mem, 1ull << 32, bytes - low) < 0)
+        return -1;
+    return 0;
+}
+
+/* The initrd goes on the first page boundary above the kernel. */
+static int load_initrd(bare_t *b, const char *path, boot_module_t *mod, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open initrd '%s'", path);
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint64_t at = (b->kernel.highest + 0xfff) & ~0xfffull;
+    uint8_t *dst = size >= 0 ? phys_ram_ptr(&b->m.mem, at, (uint64_t)size) : NULL;
+    if (!dst || fread(dst, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f);
+        snprintf(err, errlen, "initrd '%s' (%ld bytes) does not fit in guest memory above the kernel", path, size);
+        return -1;
+    }
+    fclose(f);
+    mod->paddr = at;
+    mod->size = (uint64_t)size;
+    return 0;
+}
+
+static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t errlen)
+{
+    if (kernel_open(opt->kernel, &b->kernel, err, errlen) < 0)
+        return -1;
+    if (machine_init(&b->m, (int)opt->vcpus) < 0 || add_ram(&b->m, opt->memory_bytes) < 0) {
+        snprintf(err, errlen, "cannot allocate %llu bytes of guest memory",
+                 (unsigned long long)opt->memory_bytes);
+        return -1;
+    }
+    if (kernel_load(&b->kernel, &b->m.mem, err, errlen) < 0)
+        return -1;
+    boot_module_t mod;
+    int nmods = 0;
+    if (opt->initrd) {
+        if (load_initrd(b, opt->initrd, &mod, err, errlen) < 0)
+            return -1;
+        nmods = 1;
+    }
+    boot_memmap_t map;
+    boot_memmap_default(&map, opt->memory_bytes < LOW_RAM_TOP ? opt->memory_bytes : LOW_RAM_TOP);
+    cpu_t *cpu = b->m.cpu[0];
+    const xen_note_t *pvh = &b->kernel.note[XEN_ELFNOTE_PHYS32_ENTRY];
+    if (pvh->present) {
+        if (pvh->value > 0xffffffffull) {
+            snprintf(err, errlen, "PVH entry 0x%llx is above 4 GiB", (unsigned long long)pvh->value);
+            return -1;
+        }
+        boot_write_pvh_info(&b->m.mem, BOOT_INFO_ADDR, &map, opt->cmdline, &mod, nmods, 0);
+        boot_set_entry32(cpu, (uint32_t)pvh->value, BOOT_INFO_ADDR, 0);
+    } else if (b->kernel.has_multiboot && b->kernel.entry <= 0xffffffffull) {
+        boot_write_multiboot_info(&b->m.mem, BOOT_INFO_ADDR, &map, opt->cmdline);
+        boot_set_entry32(cpu, (uint32_t)b->kernel.entry, BOOT_INFO_ADDR, MULTIBOOT_EAX);
+    } else {
+        snprintf(err, errlen, "kernel '%s' has neither a PVH entry note nor a Multiboot header", opt->kernel);
+        return -1;
+    }
+    cpu->deliver_exceptions = true;
+    iobus_attach(&b->bus, &b->m);
+    debugcon_init(&b->debugcon, &b->bus, &b->m, stdout);
+    uart16550_init(&b->uart, &b->bus, 0x3f8, stdout);
+    return 0;
+}
+
+static int stuck(cpu_t *cpu, const char *why)
+{
+    fflush(stdout);
+    fprintf(stderr, "xenemu: %s\n", why);
+    cpu_dump(cpu, stderr);
+    return EXIT_STUCK;
+}
+
+static int run_loop(bare_t *b)
+{
+    cpu_t *cpu = b->m.cpu[0];
+    for (;;) {
+        enum cpu_stop s = cpu_run(cpu, SLICE);
+        fflush(stdout);
+        if (b->debugcon.exit_requested)
+            return b->debugcon.exit_status;
+        switch (s) {
+        case STOP_BUDGET:
+            break;
+        case STOP_EVENT:
+            cpu->pending_events = false;
+            break;
+        case STOP_HALT:
+            /* Nothing on the bare machine raises interrupts yet. */
+            return stuck(cpu, "the vCPU halted and no interrupt can wake it");
+        case STOP_SHUTDOWN:
+            return stuck(cpu, "triple fault");
+        case STOP_EXCEPTION:
+            return stuck(cpu, "unhandled exception");
+        }
+    }
+}
+
+int bare_run(const struct cli_options *opt)
+{
+    static bare_t b;
+    char err[512];
+    memset(&b, 0, sizeof b);
+    if (prepare(&b, opt, err, sizeof err) < 0) {
+        kernel_free(&b.kernel);
+        machine_destroy(&b.m);
+        return usage_error(err);
+    }
+    int status = run_loop(&b);
+    kernel_free(&b.kernel);
+    machine_destroy(&b.m);
+    return status;
+}
