@@ -140,13 +140,12 @@ START_TEST(lazy_conditions)
                 cpu->cc_src = vals[j];
                 cpu->cc_dst = vals[i] - vals[j];
                 uint32_t f = cc_compute(cpu);
-                for (unsigned c = 0; c < 16; c++) {
-                    bool fast = cc_cond(cpu, c);
-                    cpu_t copy = *cpu;
-                    copy.cc_op = CC_EFLAGS;
-                    copy.rflags = f | 2;
-                    ck_assert_int_eq(fast, cc_cond(&copy, c));
-                }
+                static cpu_t full;
+                full.cc_op = CC_EFLAGS;
+                full.rflags = f | 2;
+                for (unsigned c = 0; c < 16; c++)
+                    if (cc_cond(cpu, c) != cc_cond(&full, c))
+                        ck_abort_msg("condition %u after SUB differs from the full flags", c);
             }
 }
 END_TEST
