@@ -141,6 +141,13 @@ static inline void mmu_write(cpu_t *cpu, int seg, uint64_t ea, uint64_t v, unsig
     }
 }
 
+/* Alignment is a property of the linear address (segment base included). */
+static inline bool mmu_misaligned(const cpu_t *cpu, int seg, uint64_t ea, unsigned align)
+{
+    uint64_t base = cpu->code_mode == CM_64 ? cpu->seg_lin_base[seg] : cpu->seg[seg].base;
+    return ((ea + base) & (align - 1)) != 0;
+}
+
 /* 128-bit access for SSE: `aligned` demands 16-byte alignment (#GP(0)). */
 void mmu_read128(cpu_t *cpu, int seg, uint64_t ea, void *dst, bool aligned);
 void mmu_write128(cpu_t *cpu, int seg, uint64_t ea, const void *src, bool aligned);

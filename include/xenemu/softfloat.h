@@ -6,14 +6,41 @@
  * unsupported encodings, unmasked OE/UE exponent wrapping).
  *
  * Every operation takes an sf_status: inputs rc/pc/daz/ftz/masks, outputs
- * flags (accumulated, OR-ed in) and c1 (overwritten by operations that
- * round to an x87 destination).
+ * flags (accumulated, OR-ed in) and c1 (set by x87 operations: "rounded
+ * up in magnitude").  A fault decision is the caller's:
+ * (flags raised & ~masks) != 0 -> #MF pending (x87) / #XM (SSE).
  *
- * Facts established on hardware (see tests/unit/test_softfloat.c):
- * - Tininess is detected AFTER rounding (with unbounded exponent) both by
- *   x87 and by SSE; FTZ flushes exactly the results that are tiny by that
- *   rule.
- * - Masked underflow: UE only if tiny and inexact; unmasked: UE if tiny.
+ * Behaviour established on this project's reference hardware (every item
+ * is checked by tests/unit/test_softfloat.c against the host CPU):
+ * - Tininess is detected AFTER rounding (exponent unbounded), by x87 and
+ *   SSE alike; FTZ flushes exactly the results that are tiny by that rule
+ *   and raises UE+PE.  Masked underflow: UE only if tiny and inexact.
+ * - Unmasked UE/OE: UE (OE) plus PE if the result rounded to the
+ *   precision is inexact.  x87 register destination: the result is
+ *   delivered with exponent +/-24576 (SDM Vol.1 §8.5.4-8.5.5); if it is
+ *   still out of range (FSCALE) the x87 delivers 0 (UE+PE) or infinity
+ *   (OE+PE, C1) whatever the rounding.  x87 memory destination (FST m32/
+ *   m64): nothing stored, UE or OE alone.  SSE: the instruction faults.
+ * - Unmasked IE/DE/ZE: the operation stops; only those flags are raised
+ *   and nothing is written (x87 and SSE).
+ * - Precedence: an invalid operation (SNaN, inf-inf, sqrt(-x), x/0 with
+ *   x = 0, FPREM with ST1 = 0...) and x/0 (ZE) report no DE even for
+ *   denormal operands.  A NaN operand suppresses DE (arithmetic and
+ *   compares), except for MINSS/MAXSS, which report IE and DE.
+ * - No DE for FST m32/m64, FIST(TP) or FBSTP of a denormal; DE for FLD
+ *   m32/m64, arithmetic, compares, FRNDINT, FSCALE, FXTRACT, FPREM.
+ * - NaN results: SSE returns the first source's NaN (quieted) if it is a
+ *   NaN, else the second's.  x87: QNaN beats SNaN; between two of the
+ *   same kind the larger significand, on a tie the positive one.
+ * - MINSS/MAXSS: if either operand is a NaN, the second operand is
+ *   returned unchanged (even an SNaN), IE is raised; with DAZ the
+ *   returned operand is the flushed (signed zero) value.
+ * - FSCALE by +/-0 returns ST0 unchanged (a pseudo-denormal gets its
+ *   normal encoding) without UE; FPREM's incomplete step reduces the
+ *   exponent difference D (>= 64) to N = 32 + (D - 32) mod 32.
+ * - Transcendentals: PE always; F2XM1 outside [-1, 1] and FYL2XP1 with
+ *   x <= -1 return x unchanged (PE); FSIN/FPTAN of |x| < 2^-68 return x,
+ *   FCOS 1; FPTAN of |x| < 2^-33 returns what FSIN would.
  */
 #ifndef XENEMU_SOFTFLOAT_H
 #define XENEMU_SOFTFLOAT_H
@@ -85,7 +112,9 @@ static inline sf_f80 sf_f80_default_nan(void)
 /* ---------------------------------------------------------------------
  * SSE scalar operations (binary32 = uint32_t, binary64 = uint64_t).
  * a is the first source (destination register), b the second.
- * SDM Vol.1 §10.4, §11.5; NaN rules Table 4-7 (SSE column).
+ * SDM Vol.1 §10.4, §11.5; NaN rules Table 4-7 (SSE column).  Packed
+ * forms: one call per lane, each with its own flags; if any lane raises
+ * an unmasked exception the instruction writes nothing (#XM).
  */
 uint32_t sf_f32_add(sf_status *s, uint32_t a, uint32_t b);
 uint32_t sf_f32_sub(sf_status *s, uint32_t a, uint32_t b);
@@ -168,9 +197,9 @@ sf_cmp sf_f80_compare_f64(sf_status *s, sf_f80 a, uint64_t m, bool signaling);
 /* FLD m32/m64 (exact; DE on denormal; SNaN -> IE + quieted). */
 sf_f80 sf_f32_to_f80(sf_status *s, uint32_t a);
 sf_f80 sf_f64_to_f80(sf_status *s, uint64_t a);
-/* FST m32/m64: rounding by s->rc (not PC).  Memory destination: with
- * unmasked OE/UE the x87 stores nothing; the value returned is then the
- * masked response. */
+/* FST m32/m64: rounding by s->rc (not PC); no DE.  With an unmasked
+ * exception raised (e.g. OE or UE alone) nothing is stored and the
+ * returned value is not meaningful. */
 uint32_t sf_f80_to_f32(sf_status *s, sf_f80 a);
 uint64_t sf_f80_to_f64(sf_status *s, sf_f80 a);
 /* FILD (always exact). */
@@ -181,10 +210,15 @@ int16_t sf_f80_to_i16(sf_status *s, sf_f80 a, bool truncate);
 int32_t sf_f80_to_i32(sf_status *s, sf_f80 a, bool truncate);
 int64_t sf_f80_to_i64(sf_status *s, sf_f80 a, bool truncate);
 
+/* FBSTP / FBLD: 80-bit packed BCD, out[0]/in[0] = lowest two digits,
+ * byte 9 bit 7 = sign.  Invalid -> IE and the BCD indefinite. */
+void sf_f80_to_bcd(sf_status *s, sf_f80 a, uint8_t out[10]);
+sf_f80 sf_bcd_to_f80(const uint8_t in[10]);
+
 sf_f80 sf_f80_round_int(sf_status *s, sf_f80 a);         /* FRNDINT */
 sf_f80 sf_f80_scale(sf_status *s, sf_f80 a, sf_f80 b);   /* FSCALE */
-/* FXTRACT: *exp_out gets the exponent (new ST1), return significand
- * (new ST0). */
+/* FXTRACT: *exp_out gets the exponent (becomes ST1), the significand is
+ * returned (pushed as ST0).  0 -> ZE, exponent -inf. */
 sf_f80 sf_f80_xtract(sf_status *s, sf_f80 a, sf_f80 *exp_out);
 /* FPREM (ieee=false) / FPREM1 (ieee=true): a = ST0, b = ST1.
  * *cc receives FSW bits C0 (0x100), C1 (0x200), C2 (0x400), C3 (0x4000):
@@ -207,20 +241,25 @@ bool sf_f32_is_nan(uint32_t a);
 bool sf_f64_is_nan(uint64_t a);
 
 /* ---------------------------------------------------------------------
- * x87 transcendentals (phase 2, softfloat_trans.c).  Within 1 ulp of
- * hardware; argument reduction uses the x87's 66-bit pi.
+ * x87 transcendentals (softfloat_trans.c), SDM Vol.1 §8.3.10.  Evaluated
+ * with ~125-bit intermediates and rounded once by s->rc (PC does not
+ * apply): within 1 ulp of the hardware, which is not itself correctly
+ * rounded (bit-exact on 87-99% of the tests' cases).  Trigonometric
+ * arguments are reduced exactly modulo pi/2 as the x87 sees it: pi
+ * rounded to 66 bits.  x = ST0, y = ST1; FYL2X, FYL2XP1 and FPATAN write
+ * the result to ST1 and pop.  Unmasked IE/DE/ZE: nothing to write.
  */
-sf_f80 sf_f80_f2xm1(sf_status *s, sf_f80 a);               /* 2^a - 1 */
+sf_f80 sf_f80_f2xm1(sf_status *s, sf_f80 x);               /* 2^x - 1 */
 sf_f80 sf_f80_fyl2x(sf_status *s, sf_f80 x, sf_f80 y);     /* y*log2 x */
 sf_f80 sf_f80_fyl2xp1(sf_status *s, sf_f80 x, sf_f80 y);   /* y*log2(x+1) */
 sf_f80 sf_f80_fpatan(sf_status *s, sf_f80 x, sf_f80 y);    /* atan(y/x) */
-/* FSIN/FCOS/FPTAN/FSINCOS: *c2 set (and a returned unchanged) when
- * |a| >= 2^63. */
-sf_f80 sf_f80_fsin(sf_status *s, sf_f80 a, bool *c2);
-sf_f80 sf_f80_fcos(sf_status *s, sf_f80 a, bool *c2);
-/* FSINCOS: returns sin, *cos_out cos. */
-sf_f80 sf_f80_fsincos(sf_status *s, sf_f80 a, sf_f80 *cos_out, bool *c2);
-/* FPTAN: returns tan (the x87 then pushes 1.0). */
-sf_f80 sf_f80_fptan(sf_status *s, sf_f80 a, bool *c2);
+/* FSIN/FCOS/FPTAN/FSINCOS: when |x| >= 2^63, *c2 is set, x is returned
+ * unchanged and nothing is pushed; else *c2 is cleared. */
+sf_f80 sf_f80_fsin(sf_status *s, sf_f80 x, bool *c2);
+sf_f80 sf_f80_fcos(sf_status *s, sf_f80 x, bool *c2);
+/* FSINCOS: returns sin (new ST1), *cos_out gets cos (pushed as ST0). */
+sf_f80 sf_f80_fsincos(sf_status *s, sf_f80 x, sf_f80 *cos_out, bool *c2);
+/* FPTAN: returns tan (new ST1); the x87 then pushes 1.0. */
+sf_f80 sf_f80_fptan(sf_status *s, sf_f80 x, bool *c2);
 
 #endif

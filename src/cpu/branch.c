@@ -50,15 +50,15 @@ void sel_jmp(dctx_t *d, insn_t *in)
     in->fn = h_jmp_rel;
 }
 
-/* The target is checked before the return address is pushed. */
+/* The return address is written before the target is checked: a #GP for
+ * a bad target leaves RSP unchanged but the slot below it written, as the
+ * host CPU does. */
 static void call_to(cpu_t *cpu, uint64_t target, unsigned opsz)
 {
     uint64_t ret = cpu->r[R_RIP];
+    mmu_write(cpu, SEG_SS, stack_addr(cpu, -(int64_t)opsz), ret, opsz);
     branch_to(cpu, target, opsz);
-    uint64_t dest = cpu->r[R_RIP];
-    cpu->r[R_RIP] = ret;          /* a faulting push must see the CALL's own RIP */
-    stack_push(cpu, ret, opsz);
-    cpu->r[R_RIP] = dest;
+    stack_adjust(cpu, -(int64_t)opsz);
 }
 
 static void h_call_rel(cpu_t *cpu, const insn_t *in)

@@ -22,7 +22,7 @@ void stack_push(cpu_t *cpu, uint64_t v, unsigned bytes)
     }
 }
 
-static uint64_t stack_addr(const cpu_t *cpu, int64_t offset)
+uint64_t stack_addr(const cpu_t *cpu, int64_t offset)
 {
     uint64_t rsp = cpu->r[R_RSP] + (uint64_t)offset;
     if (cpu->code_mode == CM_64)
@@ -35,7 +35,7 @@ uint64_t stack_peek(cpu_t *cpu, unsigned offset, unsigned bytes)
     return mmu_read(cpu, SEG_SS, stack_addr(cpu, offset), bytes);
 }
 
-static void stack_adjust(cpu_t *cpu, int64_t delta)
+void stack_adjust(cpu_t *cpu, int64_t delta)
 {
     uint64_t rsp = cpu->r[R_RSP] + (uint64_t)delta;
     if (cpu->code_mode == CM_64)
@@ -307,14 +307,15 @@ static int sreg_of(const insn_t *in)
     return (in->op >> 3) & 3;
 }
 
-/* PUSH Sreg with a 32/64-bit operand: current Intel processors write only
- * the 16-bit selector and leave the rest of the slot (SDM Vol.2 PUSH). */
+/* PUSH Sreg with a 32-bit operand: current Intel processors write only the
+ * 16-bit selector and leave the rest of the slot (SDM Vol.2 PUSH); a 64-bit
+ * push writes the zero-extended selector (as the host CPU does). */
 static void h_push_sreg(cpu_t *cpu, const insn_t *in)
 {
     uint16_t sel = cpu->seg[in->aux].sel;
     unsigned n = in->opsz;
-    if (n == 2) {
-        stack_push(cpu, sel, 2);
+    if (n != 4) {
+        stack_push(cpu, sel, n);
         return;
     }
     uint64_t ea = stack_addr(cpu, -(int64_t)n);
@@ -655,7 +656,7 @@ static void h_cmpxchg8b(cpu_t *cpu, const insn_t *in)
 static void h_cmpxchg16b(cpu_t *cpu, const insn_t *in)
 {
     uint64_t ea = insn_ea(cpu, in);
-    if (ea & 15)
+    if (mmu_misaligned(cpu, in->seg, ea, 16))
         cpu_gp0(cpu);
     uint64_t q[2];
     mmu_probe_write(cpu, in->seg, ea, 16);      /* RMW: faults report a write */
@@ -747,6 +748,10 @@ static void h_enter(cpu_t *cpu, const insn_t *in)
         mmu_write(cpu, SEG_SS, stack_wrap(cpu, sp), frame, n);
     }
     sp -= size;
+    /* The hardware then checks the final stack position: a fault there
+     * keeps the frame already written but no register (as the host CPU). */
+    if (size)
+        mmu_probe_write(cpu, SEG_SS, stack_wrap(cpu, sp), 1);
     gpr_set(cpu, R_RBP, n, frame);
     if (cpu->code_mode == CM_64 || cpu->stack32)
         cpu->r[R_RSP] = stack_wrap(cpu, sp);

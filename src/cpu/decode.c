@@ -230,13 +230,15 @@ static void sel_vex_ud(dctx_t *d, insn_t *in)
 
 /* Table entry for a VEX-encoded opcode: only the BMI1/BMI2 general-purpose
  * forms exist on this CPU model (no AVX in CPUID). */
-static opent_t vex_entry(const dctx_t *d)
+static opent_t vex_entry(const dctx_t *d, uint8_t op)
 {
     if (d->vex_mmmmm == 2)
         return (opent_t){ OF_MODRM, sel_vex_gpr };
     if (d->vex_mmmmm == 3)
         return (opent_t){ OF_MODRM | OF_IMM8, sel_vex_gpr };
-    return (opent_t){ OF_MODRM, sel_vex_ud };
+    if (d->vex_mmmmm == 1)   /* length as the legacy 0F opcode would have it */
+        return (opent_t){ (uint16_t)(optab_0f[op].f & (OF_MODRM | OF_IMM8)), sel_vex_ud };
+    return (opent_t){ 0, sel_vex_ud };      /* reserved map: #UD before any ModRM fetch */
 }
 
 int insn_decode(cpu_t *cpu, const uint8_t *p, unsigned avail, insn_t *in)
@@ -254,7 +256,7 @@ int insn_decode(cpu_t *cpu, const uint8_t *p, unsigned avail, insn_t *in)
         vex_bad = d.rex || d.opsz_pfx || d.rep || d.lock;
         read_vex(&d, &b, op);
         op = (uint8_t)take(&b, 1);
-        ent = vex_entry(&d);
+        ent = vex_entry(&d, op);
         in->map = d.vex_mmmmm == 3 ? MAP_0F3A : d.vex_mmmmm == 2 ? MAP_0F38 : MAP_0F;
         in->flags |= INF_VEX;
         in->vreg = d.vreg;

@@ -89,6 +89,36 @@ void sel_grp15(dctx_t *d, insn_t *in);       /* 0F AE */
  * mode: base = selector << 4). Raises #GP/#SS/#NP as the ISA says. */
 void seg_load(cpu_t *cpu, int seg, uint16_t sel);
 
+/* io.c: port I/O for IN/OUT and INS/OUTS (SDM Vol.1 §19.5). */
+/* May the current context access `size` bytes at `port`: CPL <= IOPL
+ * outside VM86, else the TSS I/O permission bitmap. Callers raise #GP(0). */
+bool io_permitted(cpu_t *cpu, uint16_t port, unsigned size);
+/* Read/write 1, 2 or 4 bytes on the port bus; an unclaimed port reads as
+ * all ones and drops writes. No permission check. */
+uint32_t io_in(cpu_t *cpu, uint16_t port, unsigned size);
+void io_out(cpu_t *cpu, uint16_t port, unsigned size, uint32_t val);
+
+/* interrupt.c: deliver an event through the IVT/IDT from inside a handler
+ * (INT n, INT3, INTO, INT1) or for an injected interrupt. */
+enum ev_kind {
+    EV_EXC,     /* processor exception (EXT = 1, error code if the vector has one) */
+    EV_EXTINT,  /* external interrupt or NMI (EXT = 1, no error code) */
+    EV_SOFT,    /* INT n, INT3, INTO: gate DPL checked, EXT = 0 */
+    EV_ICEBP,   /* INT1: like a hardware #DB, no DPL check */
+};
+void cpu_deliver_event(cpu_t *cpu, int vector, enum ev_kind kind, uint32_t error_code);
+
+/* cpuid.c: the CPUID model (one table of implemented features). */
+void cpuid_query(cpu_t *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* msr.c: RDMSR/WRMSR; false means #GP(0). */
+bool msr_read(cpu_t *cpu, uint32_t index, uint64_t *val);
+bool msr_write(cpu_t *cpu, uint32_t index, uint64_t val);
+/* Instructions retired so far, exact inside a block; and the guest TSC
+ * derived from it (DESIGN.md, "Determinism"). */
+uint64_t cpu_retired(const cpu_t *cpu);
+uint64_t cpu_tsc(const cpu_t *cpu);
+
 /* x87.c */
 void sel_x87(dctx_t *d, insn_t *in);         /* D8-DF */
 
@@ -159,6 +189,10 @@ void stack_push(cpu_t *cpu, uint64_t v, unsigned bytes);
 uint64_t stack_pop(cpu_t *cpu, unsigned bytes);
 /* Read the stack slot `offset` bytes above the stack pointer. */
 uint64_t stack_peek(cpu_t *cpu, unsigned offset, unsigned bytes);
+/* Address of RSP + offset, wrapped to the stack-address size. */
+uint64_t stack_addr(const cpu_t *cpu, int64_t offset);
+/* Move the stack pointer, keeping the bits the stack size does not use. */
+void stack_adjust(cpu_t *cpu, int64_t delta);
 
 /* Set RIP to a branch target, truncated to the operand size; #GP(0) when
  * it is not canonical (64-bit) or beyond the CS limit (SDM Vol.2 JMP). */

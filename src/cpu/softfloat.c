@@ -27,33 +27,46 @@ void sf_status_from_mxcsr(sf_status *s, uint32_t mxcsr)
     s->ftz = (mxcsr >> 15) & 1;
 }
 
-/* Round sig at lsb (a power of two) by rc.  May wrap to 0 on carry out of
- * bit 127.  SDM Vol.1 §4.8.4. */
-static inline sf_u128 rnd128(sf_u128 sig, sf_u128 lsb, int rc, bool sign,
+/* Round sig to p (<= 64) leading bits of its 128 by rc; the result has
+ * a clear low word and is 0 on a carry out of bit 127.  SDM Vol.1
+ * §4.8.4. */
+static inline sf_u128 rnd128(sf_u128 sig, unsigned p, int rc, bool sign,
                              bool *inexact, bool *up)
 {
-    sf_u128 rem = sig & (lsb - 1);
+    uint64_t hi = (uint64_t)(sig >> 64), lo = (uint64_t)sig;
+    uint64_t lsb = 1ull << (64 - p);
+    uint64_t rem = hi & (lsb - 1);
     bool u;
-    sig -= rem;
-    *inexact = rem != 0;
+    hi -= rem;
+    *inexact = (rem | lo) != 0;
     switch (rc) {
     case SF_RC_NEAREST: {
-        sf_u128 half = lsb >> 1;
-        u = rem > half || (rem == half && (sig & lsb));
+        bool gt, eq;
+        if (lsb == 1) {
+            gt = lo > (1ull << 63);
+            eq = lo == (1ull << 63);
+        } else {
+            uint64_t half = lsb >> 1;
+            gt = rem > half || (rem == half && lo);
+            eq = rem == half && !lo;
+        }
+        u = gt || (eq && (hi & lsb));
         break;
     }
     case SF_RC_DOWN:
-        u = sign && rem;
+        u = sign && *inexact;
         break;
     case SF_RC_UP:
-        u = !sign && rem;
+        u = !sign && *inexact;
         break;
     default:
         u = false;
         break;
     }
     *up = u;
-    return u ? sig + lsb : sig;
+    if (u)
+        hi += lsb;
+    return (sf_u128)hi << 64;
 }
 
 sf_pk sf_pk_zero(bool sign)
@@ -83,7 +96,6 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
                     sf_u128 sig)
 {
     int z = sf_clz128(sig);
-    sf_u128 lsb = (sf_u128)1 << (128 - f->prec);
     int32_t E;
     bool inexact, up;
     sf_pk r;
@@ -99,15 +111,18 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
         bool tiny = true;
         bool ue_masked = (s->masks & SF_UE) != 0;
         if (E == 0) {
-            sf_u128 t = rnd128(sig, lsb, s->rc, sign, &inexact, &up);
+            sf_u128 t = rnd128(sig, f->prec, s->rc, sign, &inexact, &up);
             if (t == 0)
                 tiny = false;
         }
         if (tiny) {
-            if (!ue_masked && f->kind == SFK_X87 && E + X87_WRAP >= 1) {
-                /* Unmasked x87 underflow: normalized, exponent + 24576;
-                 * beyond that range the masked response (hardware). */
-                sig = rnd128(sig, lsb, s->rc, sign, &inexact, &up);
+            if (!ue_masked && f->kind != SFK_X87MEM &&
+                (f->kind == SFK_SSE || E + X87_WRAP >= 1)) {
+                /* Unmasked underflow: rounded with unbounded exponent,
+                 * UE plus PE if inexact.  x87 register: result with
+                 * exponent + 24576 (SDM Vol.1 §8.5.5); SSE: the
+                 * instruction faults, no result (§11.5.2). */
+                sig = rnd128(sig, f->prec, s->rc, sign, &inexact, &up);
                 if (sig == 0) {
                     sig = (sf_u128)1 << 127;
                     E++;
@@ -124,8 +139,9 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
                 s->c1 = false;
                 return sf_pk_zero(sign);
             }
-            if (!ue_masked && f->kind == SFK_X87MEM) {
-                /* Unmasked UE to memory: nothing stored, UE alone. */
+            if (!ue_masked) {
+                /* Unmasked UE, x87 memory destination: nothing stored,
+                 * UE alone (hardware). */
                 s->flags |= SF_UE;
                 s->c1 = false;
                 return sf_pk_zero(sign);
@@ -137,7 +153,7 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
                 return sf_pk_zero(sign);
             }
             sig = sf_shr_jam128(sig, 1 - E);
-            sig = rnd128(sig, lsb, s->rc, sign, &inexact, &up);
+            sig = rnd128(sig, f->prec, s->rc, sign, &inexact, &up);
             r.e = (sig >> 127) ? 1 : 0;
             r.sig = (uint64_t)(sig >> 64);
             if (inexact)
@@ -149,15 +165,17 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
         }
     }
 
-    sig = rnd128(sig, lsb, s->rc, sign, &inexact, &up);
+    sig = rnd128(sig, f->prec, s->rc, sign, &inexact, &up);
     if (sig == 0) {
         sig = (sf_u128)1 << 127;
         E++;
     }
     if (E >= f->emaxf) {
         /* Overflow, SDM Vol.1 §4.9.1.4 Table 4-10. */
-        if (!(s->masks & SF_OE) && f->kind == SFK_X87 &&
-            E - X87_WRAP < f->emaxf) {
+        if (!(s->masks & SF_OE) && f->kind != SFK_X87MEM &&
+            (f->kind == SFK_SSE || E - X87_WRAP < f->emaxf)) {
+            /* Unmasked overflow: OE plus PE if inexact.  x87 register:
+             * exponent - 24576 (SDM Vol.1 §8.5.4); SSE: faults. */
             s->flags |= SF_OE | (inexact ? SF_PE : 0);
             s->c1 = up;
             r.e = E - X87_WRAP;
@@ -170,7 +188,8 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
             s->c1 = true;
             return sf_pk_inf(f, sign);
         }
-        if (!(s->masks & SF_OE) && f->kind == SFK_X87MEM) {
+        if (!(s->masks & SF_OE)) {
+            /* x87 memory destination: nothing stored, OE alone. */
             s->flags |= SF_OE;
             s->c1 = false;
             return sf_pk_inf(f, sign);
@@ -192,52 +211,6 @@ sf_pk sf_round_pack(sf_status *s, const sf_fmt *f, bool sign, int32_t e,
     r.e = E;
     r.sig = (uint64_t)(sig >> 64);
     return r;
-}
-
-uint64_t sf_pack_bits(const sf_fmt *f, sf_pk p)
-{
-    int ebits = f->fb == 23 ? 8 : 11;
-    uint64_t frac = (p.sig >> (63 - f->fb)) & ((1ull << f->fb) - 1);
-    return ((uint64_t)p.sign << (f->fb + ebits)) |
-           ((uint64_t)p.e << f->fb) | frac;
-}
-
-sf_unp sf_unpack_bits(const sf_fmt *f, uint64_t a)
-{
-    int ebits = f->fb == 23 ? 8 : 11;
-    uint64_t frac = a & ((1ull << f->fb) - 1);
-    int32_t E = (int32_t)((a >> f->fb) & (uint64_t)f->emaxf);
-    sf_unp u;
-    u.sign = (a >> (f->fb + ebits)) & 1;
-    u.denorm = false;
-    u.exp = 0;
-    u.sig = 0;
-    if (E == f->emaxf) {
-        if (frac == 0) {
-            u.cls = SFC_INF;
-            u.sig = 1ull << 63;
-        } else {
-            u.sig = (1ull << 63) | (frac << (63 - f->fb));
-            u.cls = (u.sig >> 62) & 1 ? SFC_QNAN : SFC_SNAN;
-        }
-    } else if (E == 0) {
-        if (frac == 0) {
-            u.cls = SFC_ZERO;
-        } else {
-            int z;
-            u.cls = SFC_FINITE;
-            u.denorm = true;
-            u.sig = frac << (63 - f->fb);
-            z = sf_clz64(u.sig);
-            u.sig <<= z;
-            u.exp = 1 - f->bias - z;
-        }
-    } else {
-        u.cls = SFC_FINITE;
-        u.sig = (1ull << 63) | (frac << (63 - f->fb));
-        u.exp = E - f->bias;
-    }
-    return u;
 }
 
 /* ---- arithmetic cores on finite/zero values ---- */
@@ -282,43 +255,106 @@ sf_pk sf_mul_core(sf_status *s, const sf_fmt *f, sf_unp a, sf_unp b)
 
 sf_pk sf_div_core(sf_status *s, const sf_fmt *f, sf_unp a, sf_unp b)
 {
-    sf_u128 N, Q;
-    uint64_t q1, r1, q2, r2;
+    uint64_t q, r, d = b.sig, half;
+    sf_u128 Q;
     int32_t e;
-    if (a.sig < b.sig) {
-        N = (sf_u128)a.sig << 64;
-        e = a.exp - b.exp - 1;
+    if (f->prec <= 24 && (a.sig << 24) == 0 && (b.sig << 24) == 0) {
+        /* 24-bit significands (binary32): native 64-bit division gives
+         * a 40-bit quotient, enough for 24-bit rounding. */
+        uint64_t A = a.sig >> 40;
+        d = b.sig >> 40;
+        if (A < d) {
+            A <<= 40;
+            e = a.exp - b.exp + 23;
+        } else {
+            A <<= 39;
+            e = a.exp - b.exp + 24;
+        }
+        q = A / d;
+        r = A % d;
     } else {
-        N = (sf_u128)a.sig << 63;
-        e = a.exp - b.exp;
+        /* q = floor(a.sig * 2^k / b.sig) in [2^63, 2^64) */
+        sf_u128 N;
+        if (a.sig < b.sig) {
+            N = (sf_u128)a.sig << 64;
+            e = a.exp - b.exp - 1;
+        } else {
+            N = (sf_u128)a.sig << 63;
+            e = a.exp - b.exp;
+        }
+        q = (uint64_t)(N / d);
+        r = (uint64_t)(N - (sf_u128)q * d);
     }
-    q1 = (uint64_t)(N / b.sig);
-    r1 = (uint64_t)(N % b.sig);
-    N = (sf_u128)r1 << 64;
-    q2 = (uint64_t)(N / b.sig);
-    r2 = (uint64_t)(N % b.sig);
-    Q = ((sf_u128)q1 << 64) | q2 | (r2 != 0);
+    /* The remainder fraction r/d only matters through its relation to
+     * 1/2 and to 0: encode it in two bits below q. */
+    half = r ? ((r >= d - r) ? ((r == d - r) ? 2 : 3) : 1) : 0;
+    Q = ((sf_u128)q << 64) | ((uint64_t)half << 62);
     return sf_round_pack(s, f, a.sign ^ b.sign, e, Q);
 }
 
-/* floor(sqrt(R)) for R < 2^128 and remainder R - root^2. */
+/* 1/sqrt(X) for X = (i + 0.5) / 256, i = 64..255, in units of 2^-8. */
+static const uint16_t rsqrt_tab[192] = {
+    510, 506, 502, 499, 495, 491, 488, 484, 481, 478, 475, 471,
+    468, 465, 462, 459, 457, 454, 451, 448, 446, 443, 440, 438,
+    435, 433, 431, 428, 426, 424, 421, 419, 417, 415, 413, 411,
+    409, 407, 405, 403, 401, 399, 397, 395, 393, 391, 390, 388,
+    386, 384, 383, 381, 379, 378, 376, 375, 373, 372, 370, 369,
+    367, 366, 364, 363, 361, 360, 359, 357, 356, 355, 353, 352,
+    351, 349, 348, 347, 346, 344, 343, 342, 341, 340, 338, 337,
+    336, 335, 334, 333, 332, 331, 330, 328, 327, 326, 325, 324,
+    323, 322, 321, 320, 319, 318, 317, 316, 316, 315, 314, 313,
+    312, 311, 310, 309, 308, 307, 307, 306, 305, 304, 303, 302,
+    302, 301, 300, 299, 298, 298, 297, 296, 295, 294, 294, 293,
+    292, 291, 291, 290, 289, 289, 288, 287, 286, 286, 285, 284,
+    284, 283, 282, 282, 281, 280, 280, 279, 278, 278, 277, 276,
+    276, 275, 275, 274, 273, 273, 272, 272, 271, 270, 270, 269,
+    269, 268, 267, 267, 266, 266, 265, 265, 264, 264, 263, 262,
+    262, 261, 261, 260, 260, 259, 259, 258, 258, 257, 257, 256,
+};
+
+/* floor(sqrt(R)) for 2^126 <= R < 2^128, and rem = R - root^2.
+ * Reciprocal square root by Newton's method in 64-bit fixed point
+ * (y' = y (3 - X y^2) / 2), then one correction and a final exact
+ * adjustment against R. */
 static uint64_t isqrt128(sf_u128 R, sf_u128 *remp)
 {
-    sf_u128 rem = 0;
-    uint64_t root = 0;
-    for (int i = 0; i < 64; i++) {
-        sf_u128 trial;
-        rem = (rem << 2) | (uint64_t)(R >> 126);
-        R <<= 2;
-        trial = ((sf_u128)root << 2) | 1;
-        root <<= 1;
-        if (rem >= trial) {
-            rem -= trial;
-            root |= 1;
-        }
+    uint64_t x = (uint64_t)(R >> 64); /* X = x / 2^64 in [1/4, 1) */
+    uint64_t y = (uint64_t)rsqrt_tab[(x >> 56) - 64] << 54; /* Q62 */
+    sf_u128 r, sq, d, delta;
+    for (int i = 0; i < 3; i++) {
+        uint64_t t = (uint64_t)(((sf_u128)y * y) >> 64);     /* Q60 */
+        uint64_t u = (uint64_t)(((sf_u128)x * t) >> 64);     /* Q60 */
+        uint64_t v = (3ull << 60) - u;                       /* Q60 */
+        y = (uint64_t)(((sf_u128)y * v) >> 61);              /* Q62 */
     }
-    *remp = rem;
-    return root;
+    r = ((sf_u128)x * y) >> 62; /* sqrt(X) * 2^64, error ~2^7 */
+    if (r > ~0ull)
+        r = ~0ull;
+    /* Newton correction: r += (R - r^2) / (2r), with 1/(2r) ~ y/2^65 */
+    sq = r * r;
+    if (R >= sq) {
+        d = R - sq;
+        delta = ((d >> 16) * y) >> 111;
+        r += delta;
+    } else {
+        d = sq - R;
+        delta = ((d >> 16) * y) >> 111;
+        r -= delta;
+    }
+    if (r > ~0ull)
+        r = ~0ull;
+    /* exact: r^2 <= R < (r+1)^2 */
+    sq = r * r;
+    while (sq > R) {
+        sq -= 2 * r - 1;
+        r--;
+    }
+    while (R - sq > 2 * r) {
+        sq += 2 * r + 1;
+        r++;
+    }
+    *remp = R - sq;
+    return (uint64_t)r;
 }
 
 sf_pk sf_sqrt_core(sf_status *s, const sf_fmt *f, sf_unp a)
@@ -400,10 +436,14 @@ static bool sse_nan2(sf_status *s, const sf_fmt *f, const sf_unp *a,
     return true;
 }
 
-static void sse_de2(sf_status *s, const sf_unp *a, const sf_unp *b)
+/* DE for denormal operands; true if DE is unmasked: the instruction
+ * faults before computing (SDM Vol.1 §11.5.2). */
+static bool sse_de2(sf_status *s, const sf_unp *a, const sf_unp *b)
 {
-    if (a->denorm || b->denorm)
-        s->flags |= SF_DE;
+    if (!a->denorm && !b->denorm)
+        return false;
+    s->flags |= SF_DE;
+    return !(s->masks & SF_DE);
 }
 
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV };
@@ -416,8 +456,11 @@ static uint64_t sse_arith(sf_status *s, const sf_fmt *f, uint64_t ab,
     if (sse_nan2(s, f, &a, &b, &r))
         goto out;
     /* x/0 reports ZE alone, not DE (hardware). */
-    if (!(op == OP_DIV && b.cls == SFC_ZERO && a.cls == SFC_FINITE))
-        sse_de2(s, &a, &b);
+    if (!(op == OP_DIV && b.cls == SFC_ZERO && a.cls == SFC_FINITE) &&
+        sse_de2(s, &a, &b)) {
+        r = sf_pk_default_nan(f);
+        goto out;
+    }
     switch (op) {
     case OP_SUB:
         b.sign = !b.sign;
@@ -492,9 +535,9 @@ static uint64_t sse_sqrt(sf_status *s, const sf_fmt *f, uint64_t ab)
         r = sf_pk_default_nan(f);
     } else if (a.cls == SFC_INF) {
         r = sf_pk_inf(f, false);
+    } else if (sse_de2(s, &a, &a)) {
+        r = sf_pk_default_nan(f);
     } else {
-        if (a.denorm)
-            s->flags |= SF_DE;
         r = sf_sqrt_core(s, f, a);
     }
     return sf_pack_bits(f, r);
@@ -683,9 +726,10 @@ static uint64_t sse_cvt_ff(sf_status *s, const sf_fmt *from,
         r = sf_pk_zero(a.sign);
         break;
     default:
-        if (a.denorm)
-            s->flags |= SF_DE;
-        r = sf_round_pack(s, to, a.sign, a.exp, (sf_u128)a.sig << 64);
+        if (sse_de2(s, &a, &a))
+            r = sf_pk_default_nan(to);
+        else
+            r = sf_round_pack(s, to, a.sign, a.exp, (sf_u128)a.sig << 64);
         break;
     }
     return sf_pack_bits(to, r);

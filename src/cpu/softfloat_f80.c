@@ -12,49 +12,6 @@ sf_fmt sf_fmt_f80(int pc)
 
 static const sf_fmt fmt80 = { 63, 64, SFK_X87, 16383, 0x7fff };
 
-sf_unp sf_unpack_f80(sf_f80 a)
-{
-    sf_unp u;
-    int32_t E = a.se & 0x7fff;
-    u.sign = a.se >> 15;
-    u.denorm = false;
-    u.exp = 0;
-    u.sig = a.sig;
-    if (E == 0x7fff) {
-        if (!(a.sig >> 63))
-            u.cls = SFC_BAD; /* pseudo-NaN / pseudo-infinity */
-        else if ((a.sig << 1) == 0)
-            u.cls = SFC_INF;
-        else
-            u.cls = (a.sig >> 62) & 1 ? SFC_QNAN : SFC_SNAN;
-    } else if (E == 0) {
-        if (a.sig == 0) {
-            u.cls = SFC_ZERO;
-        } else {
-            /* denormal or pseudo-denormal, SDM Vol.1 §8.2.2 */
-            int z = sf_clz64(a.sig);
-            u.cls = SFC_FINITE;
-            u.denorm = true;
-            u.sig <<= z;
-            u.exp = -16382 - z;
-        }
-    } else if (!(a.sig >> 63)) {
-        u.cls = SFC_BAD; /* unnormal */
-    } else {
-        u.cls = SFC_FINITE;
-        u.exp = E - 16383;
-    }
-    return u;
-}
-
-sf_f80 sf_pack_f80(sf_pk p)
-{
-    sf_f80 r;
-    r.se = (uint16_t)(((unsigned)p.sign << 15) | ((uint32_t)p.e & 0x7fff));
-    r.sig = p.sig;
-    return r;
-}
-
 static inline bool is_nan(const sf_unp *u)
 {
     return u->cls == SFC_QNAN || u->cls == SFC_SNAN;
@@ -445,6 +402,52 @@ int32_t sf_f80_to_i32(sf_status *s, sf_f80 a, bool truncate)
 int64_t sf_f80_to_i64(sf_status *s, sf_f80 a, bool truncate)
 {
     return f80_to_int(s, a, 64, truncate);
+}
+
+/* FBSTP: round by s->rc to an 18-digit packed BCD integer, SDM Vol.2
+ * FBSTP; out of range, NaN, infinity or unsupported -> IE and the BCD
+ * indefinite FFFFC000000000000000H.  out[0] holds the low digits. */
+void sf_f80_to_bcd(sf_status *s, sf_f80 ab, uint8_t out[10])
+{
+    sf_unp a = sf_unpack_f80(ab);
+    uint64_t m = 0;
+    bool inexact = false, up = false;
+    s->c1 = false;
+    if (a.cls == SFC_FINITE && a.exp < 60)
+        m = sf_round_to_u64(a.sig, a.exp, a.sign, s->rc, &inexact, &up);
+    if (a.cls != SFC_ZERO &&
+        (a.cls != SFC_FINITE || a.exp >= 60 || m > 999999999999999999ull)) {
+        s->flags |= SF_IE;
+        for (int i = 0; i < 7; i++)
+            out[i] = 0;
+        out[7] = 0xc0;
+        out[8] = out[9] = 0xff;
+        return;
+    }
+    if (inexact) /* no DE for a denormal source (hardware) */
+        s->flags |= SF_PE;
+    s->c1 = up;
+    for (int i = 0; i < 9; i++) {
+        unsigned lo = (unsigned)(m % 10), hi;
+        m /= 10;
+        hi = (unsigned)(m % 10);
+        m /= 10;
+        out[i] = (uint8_t)(lo | (hi << 4));
+    }
+    out[9] = a.sign ? 0x80 : 0;
+}
+
+/* FBLD: exact; digits above 9 are undefined by the SDM (used as is). */
+sf_f80 sf_bcd_to_f80(const uint8_t in[10])
+{
+    uint64_t m = 0;
+    sf_f80 r;
+    for (int i = 8; i >= 0; i--)
+        m = m * 100 + (uint64_t)(in[i] >> 4) * 10 + (in[i] & 15);
+    r = sf_i64_to_f80((int64_t)m);
+    if (in[9] & 0x80)
+        r.se |= 0x8000;
+    return r;
 }
 
 /* FRNDINT, SDM Vol.2 FRNDINT. */

@@ -18,12 +18,12 @@ enum {
 
 /* Unpacked value.  SFC_FINITE: value = sig * 2^(exp - 63), sig bit 63 set.
  * NaN: sig holds the payload aligned as in f80 (bit 63 set, bit 62 quiet). */
-typedef struct sf_unp {
-    int cls;
+typedef struct sf_unp { /* 16 bytes: passed and returned in registers */
+    uint64_t sig;
+    int32_t exp;
+    uint8_t cls;
     bool sign;
     bool denorm; /* input was denormal (or pseudo-denormal) */
-    int32_t exp;
-    uint64_t sig;
 } sf_unp;
 
 /* Result before packing: field exponent e and explicit-integer sig. */
@@ -73,12 +73,51 @@ sf_pk sf_pk_inf(const sf_fmt *f, bool sign);
 sf_pk sf_pk_nan(const sf_fmt *f, bool sign, uint64_t sig);
 sf_pk sf_pk_default_nan(const sf_fmt *f);
 
-/* Exact result of finite unpacked value as pk (for zero-cost paths). */
-uint64_t sf_pack_bits(const sf_fmt *f, sf_pk p);
-sf_unp sf_unpack_bits(const sf_fmt *f, uint64_t a);
+/* Pack / unpack binary32 and binary64 (f->fb 23 or 52). */
+static inline uint64_t sf_pack_bits(const sf_fmt *f, sf_pk p)
+{
+    int ebits = f->fb == 23 ? 8 : 11;
+    uint64_t frac = (p.sig >> (63 - f->fb)) & ((1ull << f->fb) - 1);
+    return ((uint64_t)p.sign << (f->fb + ebits)) |
+           ((uint64_t)p.e << f->fb) | frac;
+}
 
-/* Generic arithmetic on finite values (both SFC_FINITE or zero handled by
- * caller). */
+static inline sf_unp sf_unpack_bits(const sf_fmt *f, uint64_t a)
+{
+    int ebits = f->fb == 23 ? 8 : 11;
+    uint64_t frac = a & ((1ull << f->fb) - 1);
+    int32_t E = (int32_t)((a >> f->fb) & (uint64_t)f->emaxf);
+    sf_unp u;
+    u.sign = (a >> (f->fb + ebits)) & 1;
+    u.denorm = false;
+    u.exp = E - f->bias;
+    u.sig = (1ull << 63) | (frac << (63 - f->fb));
+    u.cls = SFC_FINITE;
+    if (E == f->emaxf) {
+        u.exp = 0;
+        if (frac == 0)
+            u.cls = SFC_INF;
+        else
+            u.cls = (u.sig >> 62) & 1 ? SFC_QNAN : SFC_SNAN;
+    } else if (E == 0) {
+        if (frac == 0) {
+            u.cls = SFC_ZERO;
+            u.sig = 0;
+            u.exp = 0;
+        } else {
+            int z;
+            u.denorm = true;
+            u.sig = frac << (63 - f->fb);
+            z = sf_clz64(u.sig);
+            u.sig <<= z;
+            u.exp = 1 - f->bias - z;
+        }
+    }
+    return u;
+}
+
+/* Arithmetic cores, results rounded by sf_round_pack: add takes finite or
+ * zero operands; mul, div and sqrt nonzero finite ones. */
 sf_pk sf_add_core(sf_status *s, const sf_fmt *f, sf_unp a, sf_unp b);
 sf_pk sf_mul_core(sf_status *s, const sf_fmt *f, sf_unp a, sf_unp b);
 sf_pk sf_div_core(sf_status *s, const sf_fmt *f, sf_unp a, sf_unp b);
@@ -93,9 +132,49 @@ uint64_t sf_round_to_u64(uint64_t sig, int32_t exp, bool sign, int rc,
 int64_t sf_unp_to_int(sf_status *s, const sf_unp *a, int bits, int rc,
                       bool *up_out);
 
-/* f80 unpacking (x87 semantics). */
-sf_unp sf_unpack_f80(sf_f80 a);
-sf_f80 sf_pack_f80(sf_pk p);
+/* f80 unpacking (x87 semantics, SDM Vol.1 §8.2.2 Table 8-3). */
+static inline sf_unp sf_unpack_f80(sf_f80 a)
+{
+    sf_unp u;
+    int32_t E = a.se & 0x7fff;
+    u.sign = a.se >> 15;
+    u.denorm = false;
+    u.exp = E - 16383;
+    u.sig = a.sig;
+    u.cls = SFC_FINITE;
+    if (E == 0x7fff) {
+        u.exp = 0;
+        if (!(a.sig >> 63))
+            u.cls = SFC_BAD; /* pseudo-NaN / pseudo-infinity */
+        else if ((a.sig << 1) == 0)
+            u.cls = SFC_INF;
+        else
+            u.cls = (a.sig >> 62) & 1 ? SFC_QNAN : SFC_SNAN;
+    } else if (E == 0) {
+        if (a.sig == 0) {
+            u.cls = SFC_ZERO;
+            u.exp = 0;
+        } else {
+            /* denormal or pseudo-denormal */
+            int z = sf_clz64(a.sig);
+            u.denorm = true;
+            u.sig <<= z;
+            u.exp = -16382 - z;
+        }
+    } else if (!(a.sig >> 63)) {
+        u.cls = SFC_BAD; /* unnormal */
+    }
+    return u;
+}
+
+static inline sf_f80 sf_pack_f80(sf_pk p)
+{
+    sf_f80 r;
+    r.se = (uint16_t)(((unsigned)p.sign << 15) | ((uint32_t)p.e & 0x7fff));
+    r.sig = p.sig;
+    return r;
+}
+
 sf_fmt sf_fmt_f80(int pc);
 
 #endif

@@ -200,7 +200,7 @@ void mmu_write_bytes(cpu_t *cpu, int seg, uint64_t ea, const void *src, unsigned
 
 void mmu_read128(cpu_t *cpu, int seg, uint64_t ea, void *dst, bool aligned)
 {
-    if (aligned && (ea & 15))
+    if (aligned && mmu_misaligned(cpu, seg, ea, 16))
         cpu_gp0(cpu);
     uint64_t q[2];
     q[0] = mmu_read64(cpu, seg, ea);
@@ -210,7 +210,7 @@ void mmu_read128(cpu_t *cpu, int seg, uint64_t ea, void *dst, bool aligned)
 
 void mmu_write128(cpu_t *cpu, int seg, uint64_t ea, const void *src, bool aligned)
 {
-    if (aligned && (ea & 15))
+    if (aligned && mmu_misaligned(cpu, seg, ea, 16))
         cpu_gp0(cpu);
     uint64_t q[2];
     memcpy(q, src, 16);
