@@ -320,13 +320,6 @@ block_t *block_lookup(cpu_t *cpu)
 block_t *block_next(cpu_t *cpu, block_t *prev)
 {
     uint64_t lin = current_lin(cpu);
-    if (prev && prev->chainable && prev->valid) {
-        for (int i = 0; i < 2; i++) {
-            block_t *b = prev->link[i];
-            if (b && b->lin == lin && b->valid && b->key == cpu->decode_key)
-                return b;
-        }
-    }
     block_t *b = block_lookup(cpu);
     if (prev && prev->chainable && prev->valid && b->phys2 == ~0ull &&
         (b->lin >> 12) == (prev->lin >> 12)) {

@@ -37,8 +37,8 @@ void block_cache_destroy(machine_t *m);
  * fetch fault for its first instruction. */
 block_t *block_lookup(cpu_t *cpu);
 
-/* The block to run after `prev` (may be NULL): a chained successor when
- * `prev` already knows it, else block_lookup, remembering the answer. */
+/* The block at RIP found by block_lookup, remembered as a chained
+ * successor of `prev` (may be NULL) when that is safe. */
 block_t *block_next(cpu_t *cpu, block_t *prev);
 
 /* Handler that marks an invalidated instruction: it did not run. */

@@ -1,5 +1,6 @@
 /* Near control transfers: Jcc, JMP, CALL, RET, LOOPcc, JrCXZ (SDM Vol.2).
  * Far transfers and interrupts live with the system instructions. */
+#include "cond.h"
 #include "ops.h"
 
 static bool canonical(uint64_t a)
@@ -21,12 +22,21 @@ void branch_to(cpu_t *cpu, uint64_t target, unsigned opsz)
     cpu->r[R_RIP] = target;
 }
 
-/* 64-bit mode: operands are always 64-bit, no segment limit. */
-static void h_jcc64(cpu_t *cpu, const insn_t *in)
-{
-    if (cc_cond(cpu, in->op & 15))
-        branch_to(cpu, cpu->r[R_RIP] + in->imm, 8);
-}
+/* 64-bit mode: operands are always 64-bit, no segment limit; one handler
+ * per condition so the test folds to a few instructions. */
+#define JCC64(C)                                                         \
+    static void h_jcc64_##C(cpu_t *cpu, const insn_t *in)                \
+    {                                                                    \
+        if (cc_cond_fast(cpu, C))                                        \
+            branch_to(cpu, cpu->r[R_RIP] + in->imm, 8);                  \
+    }
+JCC64(0) JCC64(1) JCC64(2) JCC64(3) JCC64(4) JCC64(5) JCC64(6) JCC64(7)
+JCC64(8) JCC64(9) JCC64(10) JCC64(11) JCC64(12) JCC64(13) JCC64(14) JCC64(15)
+
+static const insn_fn jcc64_fn[16] = {
+    h_jcc64_0, h_jcc64_1, h_jcc64_2, h_jcc64_3, h_jcc64_4, h_jcc64_5, h_jcc64_6, h_jcc64_7,
+    h_jcc64_8, h_jcc64_9, h_jcc64_10, h_jcc64_11, h_jcc64_12, h_jcc64_13, h_jcc64_14, h_jcc64_15,
+};
 
 static void h_jcc(cpu_t *cpu, const insn_t *in)
 {
@@ -36,7 +46,7 @@ static void h_jcc(cpu_t *cpu, const insn_t *in)
 
 void sel_jcc(dctx_t *d, insn_t *in)
 {
-    in->fn = d->mode == CM_64 ? h_jcc64 : h_jcc;
+    in->fn = d->mode == CM_64 ? jcc64_fn[in->op & 15] : h_jcc;
 }
 
 static void h_jmp_rel(cpu_t *cpu, const insn_t *in)

@@ -146,6 +146,54 @@ static void account_unwind(cpu_t *cpu)
     cpu->icount += done;
 }
 
+static inline uint64_t code_lin(const cpu_t *cpu)
+{
+    if (cpu->code_mode == CM_64)
+        return cpu->r[R_RIP];
+    return (uint32_t)(cpu->seg[SEG_CS].base + cpu->r[R_RIP]);
+}
+
+/* A chained successor of prev that still fits, or NULL. */
+static inline block_t *chained(const cpu_t *cpu, const block_t *prev)
+{
+    uint64_t lin = code_lin(cpu);
+    for (int i = 0; i < 2; i++) {
+        block_t *b = prev->link[i];
+        if (b && b->lin == lin && b->valid && b->key == cpu->decode_key)
+            return b;
+    }
+    return NULL;
+}
+
+/* The hot loop. It has no setjmp of its own, so the compiler keeps cpu and
+ * the instruction pointer in registers; cpu_run's setjmp catches unwinds. */
+static __attribute__((noinline)) enum cpu_stop run_blocks(cpu_t *cpu)
+{
+    block_t *prev = NULL;
+    for (;;) {
+        if (cpu->icount >= cpu->stop_at)
+            return STOP_BUDGET;
+        block_t *b = prev ? chained(cpu, prev) : NULL;
+        if (!b)
+            b = block_next(cpu, prev);
+        uint64_t left = cpu->stop_at - cpu->icount;
+        const insn_t *in = b->insn;
+        const insn_t *end = in + (left < b->n ? left : b->n);
+        cpu->cur_block = b;
+        do {
+            cpu->cur = in;
+            cpu->r[R_RIP] += in->len;
+            in->fn(cpu, in);
+        } while (++in < end);
+        cpu->icount += (uint64_t)(end - b->insn);
+        cpu->cur = NULL;
+        cpu->cur_block = NULL;
+        prev = end == b->insn + b->n ? b : NULL;
+        if (cpu->pending_events)
+            return STOP_EVENT;
+    }
+}
+
 enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
 {
     cpu->stop_at = cpu->icount + budget;
@@ -167,25 +215,5 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
         if (cpu->pending_events)
             return STOP_EVENT;
     }
-    block_t *prev = NULL;
-    for (;;) {
-        if (cpu->icount >= cpu->stop_at)
-            return STOP_BUDGET;
-        block_t *b = block_next(cpu, prev);
-        uint64_t left = cpu->stop_at - cpu->icount;
-        const insn_t *in = b->insn;
-        const insn_t *end = in + (left < b->n ? left : b->n);
-        cpu->cur_block = b;
-        do {
-            cpu->cur = in;
-            cpu->r[R_RIP] += in->len;
-            in->fn(cpu, in);
-        } while (++in < end);
-        cpu->icount += (uint64_t)(end - b->insn);
-        cpu->cur = NULL;
-        cpu->cur_block = NULL;
-        prev = end == b->insn + b->n ? b : NULL;
-        if (cpu->pending_events)
-            return STOP_EVENT;
-    }
+    return run_blocks(cpu);
 }

@@ -206,8 +206,7 @@ int diff_interp_run(const struct diff_state *in, const uint8_t *code, size_t len
     machine_code_written(&machine, CODE_PHYS);     /* new code: drop old blocks */
     phys_copy_to(&machine.mem, DATA_PHYS, in->mem, DIFF_DATA_SIZE);
     set_mode(cpu);
-    load_state(cpu, in);
-    mmu_flush_all(cpu);
+    load_state(cpu, in);     /* the page tables never change: the TLB stays valid */
 
     uint64_t start = cpu->r[R_RIP];
     bool rep = is_rep_string(cpu, code, len);
