@@ -994,7 +994,11 @@ static void place(struct gen *g)
 {
     unsigned len = g->len;
     unsigned r = (unsigned)rndn(g, 100), off;
-    if (r < 70)
+    if (g->f->flags & F_NOEND)
+        r = 0;
+    if (r < 70 && (g->f->flags & F_NOEND))
+        off = (unsigned)rndn(g, 4096 - 16);
+    else if (r < 70)
         off = (unsigned)rndn(g, 4096 - len + 1);
     else if (r < 85)
         off = 4096 - len;

@@ -72,6 +72,7 @@ enum gen_imm { IMM_NONE, IMM_8, IMM_16, IMM_32, IMM_Z /* operand size, at most 3
 #define F_MOD3UD    0x4000u  /* memory-only form whose mod=3 encoding is #UD: try it sometimes */
 #define F_CC        0x8000u  /* opcode + random condition code 0..15 (Jcc, SETcc, CMOVcc) */
 #define F_LOCKED   0x10000u  /* locked without a prefix (XCHG with memory) */
+#define F_NOEND    0x20000u  /* never at the page end: the host decodes more bytes than the model */
 
 /* state a form reads besides its explicit operands; every case randomizes
  * all state anyway, these steer the generator and the verbose dump */

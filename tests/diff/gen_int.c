@@ -1041,7 +1041,9 @@ static const struct form int_forms[] = {
                                           0x60, 0x61, 0x82, 0x9A, 0xCE, 0xD4, 0xD5, 0xD6, 0xEA } },
     { .name = "ud_0f", .map = MAP_0F, .encode = enc_ud_list, .flags = F_INVALID | F_CS_SKIP,
       .bytes = (const uint8_t[]){ 14, 0x04, 0x0A, 0x0C, 0x0E, 0x0F, 0x24, 0x25, 0x26, 0x27, 0x36, 0x7A, 0xA6, 0xA7, 0xB8 } },
-    { .name = "ud_evex", .encode = enc_ud_evex, .flags = F_INVALID },
+    /* The host decodes EVEX (AVX-512) and may fetch past these 8 bytes;
+     * this CPU model has no EVEX, so keep the form away from the page end. */
+    { .name = "ud_evex", .encode = enc_ud_evex, .flags = F_INVALID | F_NOEND },
     { .name = "ud_vex", .encode = enc_ud_vex, .flags = F_INVALID },
     FIXED("ud2", F_INVALID, 0x0F, 0x0B),
     { .name = "ud1", .map = MAP_0F, .op = 0xB9, .encode = enc_ud_digit, .arg = 0xFF, .flags = F_INVALID },

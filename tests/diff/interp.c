@@ -12,8 +12,8 @@
 
 /* Physical layout of the test machine. */
 #define RAM_SIZE (4u << 20)
-#define PT_BASE 0x100000u          /* PML4, PDPT, PD, PT: 4 pages */
-#define SYS_PHYS 0x110000u         /* GDT, IDT, TSS */
+#define PT_BASE 0x100000u          /* page tables: 9 pages */
+#define SYS_PHYS 0x110000u         /* GDT, IDT, TSS; +0x1000 backs the top user page */
 #define CODE_PHYS 0x200000u
 #define DATA_PHYS 0x210000u
 #define SYS_LIN 0x30000000ull      /* where GDT/IDT/TSS are mapped (supervisor) */
@@ -43,6 +43,13 @@ static void build_page_tables(void)
     for (unsigned i = 0; i < DIFF_DATA_PAGES; i++)
         put64(pt + 0x4000 + i * 8, (DATA_PHYS + i * 0x1000) | PTE_P | PTE_W | PTE_U | PTE_NX);
     put64(pt + 0x5000, SYS_PHYS | PTE_P | PTE_W | PTE_NX);               /* supervisor only */
+    /* The host's Linux keeps the last page below 2^47 present but
+     * supervisor-only (user accesses fault with P=1): mirror it. */
+    uint64_t top_pdpt = PT_BASE + 0x6000, top_pd = PT_BASE + 0x7000, top_pt = PT_BASE + 0x8000;
+    put64(pml4 + 255 * 8, top_pdpt | PTE_P | PTE_W | PTE_U);
+    put64(top_pdpt + 511 * 8, top_pd | PTE_P | PTE_W | PTE_U);
+    put64(top_pd + 511 * 8, top_pt | PTE_P | PTE_W | PTE_U);
+    put64(top_pt + 511 * 8, (SYS_PHYS + 0x1000) | PTE_P | PTE_W | PTE_NX);
 }
 
 /* IDT gates as Linux installs them: DPL 3 for #BP and #OF, else DPL 0
