@@ -165,10 +165,28 @@ static void h_lea(cpu_t *cpu, const insn_t *in)
     gpr_set(cpu, in->reg, in->opsz, insn_ea(cpu, in));
 }
 
+/* The common 64-bit-address forms. */
+static void h_lea64(cpu_t *cpu, const insn_t *in)
+{
+    cpu->r[in->reg] = cpu->r[in->base] + (cpu->r[in->index] << in->scale) + (uint64_t)(int64_t)in->disp;
+}
+
+static void h_lea32(cpu_t *cpu, const insn_t *in)
+{
+    cpu->r[in->reg] = (uint32_t)(cpu->r[in->base] + (cpu->r[in->index] << in->scale) + (uint64_t)(int64_t)in->disp);
+}
+
 void sel_lea(dctx_t *d, insn_t *in)
 {
     (void)d;
-    in->fn = (in->flags & INF_MEM) ? h_lea : insn_ud;
+    if (!(in->flags & INF_MEM))
+        in->fn = insn_ud;
+    else if (in->adsz == 8 && in->opsz == 8)
+        in->fn = h_lea64;
+    else if (in->adsz >= 4 && in->opsz == 4)
+        in->fn = h_lea32;
+    else
+        in->fn = h_lea;
 }
 
 /* ---- XCHG and NOP ---- */
@@ -500,32 +518,28 @@ void sel_pushf(dctx_t *d, insn_t *in)
 
 /* ---- MOVZX, MOVSX, MOVSXD ---- */
 
-static void h_movzx8(cpu_t *cpu, const insn_t *in)
-{
-    uint64_t v = (in->flags & INF_MEM) ? mmu_read8(cpu, in->seg, insn_ea(cpu, in)) : gpr_get(cpu, in->rm, 1);
-    gpr_set(cpu, in->reg, in->opsz, v);
-}
+/* One handler per source width, register or memory, and destination size. */
+#define MOVX(NAME, SRCB, CAST, DSTB)                                                        \
+    static void NAME##_r##DSTB(cpu_t *cpu, const insn_t *in)                                \
+    {                                                                                       \
+        gpr_set(cpu, in->reg, DSTB, (uint64_t)(CAST)gpr_get(cpu, in->rm, SRCB));            \
+    }                                                                                       \
+    static void NAME##_m##DSTB(cpu_t *cpu, const insn_t *in)                                \
+    {                                                                                       \
+        gpr_set(cpu, in->reg, DSTB, (uint64_t)(CAST)mmu_read(cpu, in->seg, insn_ea(cpu, in), SRCB)); \
+    }
+#define MOVX_SIZES(NAME, SRCB, CAST) MOVX(NAME, SRCB, CAST, 2) MOVX(NAME, SRCB, CAST, 4) MOVX(NAME, SRCB, CAST, 8)
+MOVX_SIZES(movzx8, 1, uint8_t)
+MOVX_SIZES(movzx16, 2, uint16_t)
+MOVX_SIZES(movsx8, 1, int8_t)
+MOVX_SIZES(movsx16, 2, int16_t)
+MOVX(movsxd, 4, int32_t, 8)
 
-static void h_movzx16(cpu_t *cpu, const insn_t *in)
-{
-    gpr_set(cpu, in->reg, in->opsz, rm_get(cpu, in, 2));
-}
-
-static void h_movsx8(cpu_t *cpu, const insn_t *in)
-{
-    uint64_t v = (in->flags & INF_MEM) ? mmu_read8(cpu, in->seg, insn_ea(cpu, in)) : gpr_get(cpu, in->rm, 1);
-    gpr_set(cpu, in->reg, in->opsz, (uint64_t)(int64_t)(int8_t)v);
-}
-
-static void h_movsx16(cpu_t *cpu, const insn_t *in)
-{
-    gpr_set(cpu, in->reg, in->opsz, (uint64_t)(int64_t)(int16_t)rm_get(cpu, in, 2));
-}
-
-static void h_movsxd(cpu_t *cpu, const insn_t *in)
-{
-    gpr_set(cpu, in->reg, 8, (uint64_t)(int64_t)(int32_t)rm_get(cpu, in, 4));
-}
+#define MOVX_TABLE(NAME) { { NAME##_r2, NAME##_r4, NAME##_r8 }, { NAME##_m2, NAME##_m4, NAME##_m8 } }
+static const insn_fn movzx8_fn[2][3] = MOVX_TABLE(movzx8);
+static const insn_fn movzx16_fn[2][3] = MOVX_TABLE(movzx16);
+static const insn_fn movsx8_fn[2][3] = MOVX_TABLE(movsx8);
+static const insn_fn movsx16_fn[2][3] = MOVX_TABLE(movsx16);
 
 /* 63 without REX.W moves r/m of the operand size unchanged. */
 static void h_movsxd_narrow(cpu_t *cpu, const insn_t *in)
@@ -540,14 +554,16 @@ void sel_movx(dctx_t *d, insn_t *in)
             sel_bound_arpl(d, in);
             return;
         }
-        in->fn = in->opsz == 8 ? h_movsxd : h_movsxd_narrow;
+        bool mem = in->flags & INF_MEM;
+        in->fn = in->opsz == 8 ? (mem ? movsxd_m8 : movsxd_r8) : h_movsxd_narrow;
         return;
     }
+    unsigned form = (in->flags & INF_MEM) ? 1 : 0, size = opsz_log(in) - 1;
     switch (in->op) {
-    case 0xb6: in->fn = h_movzx8; break;
-    case 0xb7: in->fn = h_movzx16; break;
-    case 0xbe: in->fn = h_movsx8; break;
-    default: in->fn = h_movsx16; break;
+    case 0xb6: in->fn = movzx8_fn[form][size]; break;
+    case 0xb7: in->fn = movzx16_fn[form][size]; break;
+    case 0xbe: in->fn = movsx8_fn[form][size]; break;
+    default: in->fn = movsx16_fn[form][size]; break;
     }
 }
 

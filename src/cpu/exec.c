@@ -166,7 +166,9 @@ static inline block_t *chained(const cpu_t *cpu, const block_t *prev)
 }
 
 /* The hot loop. It has no setjmp of its own, so the compiler keeps cpu and
- * the instruction pointer in registers; cpu_run's setjmp catches unwinds. */
+ * the instruction pointer in registers; cpu_run's setjmp catches unwinds.
+ * cpu->cur is cleared before anything that may fault outside an
+ * instruction (block lookup), so an unwind never blames a finished one. */
 static __attribute__((noinline)) enum cpu_stop run_blocks(cpu_t *cpu)
 {
     block_t *prev = NULL;
@@ -174,23 +176,27 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(cpu_t *cpu)
         if (cpu->icount >= cpu->stop_at)
             return STOP_BUDGET;
         block_t *b = prev ? chained(cpu, prev) : NULL;
-        if (!b)
+        if (!b) {
+            cpu->cur = NULL;
+            cpu->cur_block = NULL;
             b = block_next(cpu, prev);
+        }
         uint64_t left = cpu->stop_at - cpu->icount;
+        unsigned n = left < b->n ? (unsigned)left : b->n;
         const insn_t *in = b->insn;
-        const insn_t *end = in + (left < b->n ? left : b->n);
         cpu->cur_block = b;
-        do {
+        for (unsigned i = n; i; i--, in++) {
             cpu->cur = in;
             cpu->r[R_RIP] += in->len;
             in->fn(cpu, in);
-        } while (++in < end);
-        cpu->icount += (uint64_t)(end - b->insn);
-        cpu->cur = NULL;
-        cpu->cur_block = NULL;
-        prev = end == b->insn + b->n ? b : NULL;
-        if (cpu->pending_events)
+        }
+        cpu->icount += n;
+        prev = n == b->n ? b : NULL;
+        if (cpu->pending_events) {
+            cpu->cur = NULL;
+            cpu->cur_block = NULL;
             return STOP_EVENT;
+        }
     }
 }
 
@@ -215,5 +221,8 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
         if (cpu->pending_events)
             return STOP_EVENT;
     }
-    return run_blocks(cpu);
+    enum cpu_stop stop = run_blocks(cpu);
+    cpu->cur = NULL;
+    cpu->cur_block = NULL;
+    return stop;
 }
