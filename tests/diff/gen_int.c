@@ -928,6 +928,9 @@ static const struct form int_forms[] = {
       .post = cs_quirk_nop_reg },
     { .name = "hint_nop_0f1d", .map = MAP_0F, .op = 0x1D, .reg = REG_GPR, .rm = RM_BOTH, .osz = OSV, .flags = F_NOACCESS,
       .post = cs_quirk_nop_reg },
+    /* 0F 1C /0 is CLDEMOTE on this host, a hint without architectural effect */
+    { .name = "hint_nop_0f1c", .map = MAP_0F, .op = 0x1C, .reg = REG_GPR, .rm = RM_BOTH, .osz = OSV, .flags = F_NOACCESS,
+      .post = cs_quirk_nop_reg },
     /* MPX space: hint NOPs on CPUs without MPX, like this host */
     { .name = "hint_nop_0f1a", .map = MAP_0F, .op = 0x1A, .reg = REG_GPR, .rm = RM_BOTH, .osz = OSV, .flags = F_NOACCESS,
       .post = cs_quirk_nop_reg },

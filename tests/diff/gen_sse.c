@@ -111,6 +111,79 @@ static void xsave_post(struct gen *g)
         gen_mem_write(g, g->ea + 512, rndn(g, 4), 8);
 }
 
+/* ---- floating point: special operands ---- */
+
+static uint32_t special_f32(struct gen *g)
+{
+    static const uint32_t k[] = {
+        0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000, 0x7F800001, 0x7FA00000,
+        0x00000001, 0x807FFFFF, 0x00800000, 0x7F7FFFFF, 0x3F800000, 0xBF800000, 0x4F000000, 0xCF000000,
+        0x5F000000, 0xDF000000, 0x3F000000, 0x3FC00000, 0x4B000000, 0x4EFFFFFF,
+    };
+    uint32_t v = k[rndn(g, sizeof k / sizeof k[0])];
+    if (chance(g, 30))
+        v ^= (uint32_t)rndn(g, 4);           /* neighbours */
+    return v;
+}
+
+static uint64_t special_f64(struct gen *g)
+{
+    static const uint64_t k[] = {
+        0, 0x8000000000000000ULL, 0x7FF0000000000000ULL, 0xFFF0000000000000ULL, 0x7FF8000000000000ULL,
+        0xFFF8000000000000ULL, 0x7FF0000000000001ULL, 0x7FF4000000000000ULL, 1, 0x800FFFFFFFFFFFFFULL,
+        0x0010000000000000ULL, 0x7FEFFFFFFFFFFFFFULL, 0x3FF0000000000000ULL, 0xBFF0000000000000ULL,
+        0x41E0000000000000ULL, 0xC1E0000000000000ULL, 0x43E0000000000000ULL, 0xC3E0000000000000ULL,
+        0x3FE0000000000000ULL, 0x3FF8000000000000ULL, 0x4330000000000000ULL, 0x41DFFFFFFFC00000ULL,
+        0x47EFFFFFE0000000ULL, 0x3810000000000000ULL, 0x36A0000000000000ULL,
+    };
+    uint64_t v = k[rndn(g, sizeof k / sizeof k[0])];
+    if (chance(g, 30))
+        v ^= rndn(g, 4);
+    return v;
+}
+
+/* Some lanes of 16 bytes at p become special values of the form's
+ * element size (arg: 4 or 8). */
+static void fp_shape(struct gen *g, uint8_t *p, unsigned n)
+{
+    unsigned es = g->f->arg == 8 ? 8 : 4;
+    for (unsigned i = 0; i + es <= n; i += es) {
+        if (!chance(g, 30))
+            continue;
+        if (es == 4) {
+            uint32_t v = special_f32(g);
+            memcpy(p + i, &v, 4);
+        } else {
+            uint64_t v = special_f64(g);
+            memcpy(p + i, &v, 8);
+        }
+    }
+}
+
+static void fp_post(struct gen *g)
+{
+    if (!chance(g, 50))
+        return;
+    uint8_t *fx = g->st->fx.raw;
+    if (g->reg >= 0 && g->reg < 16)
+        fp_shape(g, fx + DIFF_FX_XMM(g->reg), 16);
+    if (!g->mem && g->rmreg >= 0)
+        fp_shape(g, fx + DIFF_FX_XMM(g->rmreg), 16);
+    if (g->mem && g->msize <= 16) {
+        uint8_t buf[16];
+        for (unsigned i = 0; i < g->msize; i++)
+            buf[i] = (uint8_t)gen_mem_read(g, g->ea + i, 1);
+        fp_shape(g, buf, g->msize);
+        for (unsigned i = 0; i < g->msize; i++)
+            gen_mem_write(g, g->ea + i, buf[i], 1);
+    }
+}
+
+static void fp_a16_setup(struct gen *g)
+{
+    g->align = 16;
+}
+
 /* Fixed byte sequences (EMMS, XGETBV); the generic encoder is bypassed,
  * so the setup hook runs from here. */
 static void enc_fixed(struct gen *g)
@@ -146,6 +219,16 @@ static void enc_fixed(struct gen *g)
 #define PSPD(fam, nm_ps, nm_pd, opv, immv)                                                            \
     SF("simd_" fam "/" nm_ps, MAP_0F, opv, 0, RM_BOTH, 16, immv, 0, a16_setup),                      \
     SF("simd_" fam "/" nm_pd, MAP_0F, opv, 0x66, RM_BOTH, 16, immv, 0, a16_setup)
+
+
+/* Floating point: element size in .arg for fp_post. */
+#define FPF(nm, mapv, opv, pfx, ms, immv, es, su)                                                 \
+    { .name = "simd_fp/" nm, .map = (mapv), .op = (opv), .reg = REG_GPR, .rm = RM_BOTH,         \
+      .osz = OS32 | OS64, .imm = (immv), .mprefix = (pfx), .msize = (ms), .flags = F_NO66,       \
+      .setup = (su), .post = fp_post, .arg = (es) }
+#define FP4(nm, opv, immv)                                                                        \
+    FPF(nm "ps", MAP_0F, opv, 0, 16, immv, 4, fp_a16_setup), FPF(nm "pd", MAP_0F, opv, 0x66, 16, immv, 8, fp_a16_setup), \
+    FPF(nm "ss", MAP_0F, opv, 0xF3, 4, immv, 4, NULL), FPF(nm "sd", MAP_0F, opv, 0xF2, 8, immv, 8, NULL)
 
 static const struct form sse_forms[] = {
     /* ---- packed integer arithmetic, MMX and SSE2 ---- */
@@ -346,6 +429,49 @@ static const struct form sse_forms[] = {
       .mprefix = 0x66, .flags = F_NO66 | F_INVALID | F_CS_SKIP, .setup = fx_setup },
     /* not here: XGETBV (the host's XCR0 is not this CPU's) and XSAVEOPT
      * (on the host, #UD here): tests/unit/test_simd.c covers them */
+
+    /* ---- floating point ---- */
+    FP4("sqrt", 0x51, IMM_NONE), FP4("add", 0x58, IMM_NONE), FP4("mul", 0x59, IMM_NONE),
+    FP4("sub", 0x5C, IMM_NONE), FP4("min", 0x5D, IMM_NONE), FP4("div", 0x5E, IMM_NONE),
+    FP4("max", 0x5F, IMM_NONE), FP4("cmp", 0xC2, IMM_8),
+    FPF("cvtps2pd", MAP_0F, 0x5A, 0, 8, IMM_NONE, 4, NULL),
+    FPF("cvtpd2ps", MAP_0F, 0x5A, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("cvtss2sd", MAP_0F, 0x5A, 0xF3, 4, IMM_NONE, 4, NULL),
+    FPF("cvtsd2ss", MAP_0F, 0x5A, 0xF2, 8, IMM_NONE, 8, NULL),
+    FPF("cvtdq2ps", MAP_0F, 0x5B, 0, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("cvtps2dq", MAP_0F, 0x5B, 0x66, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("cvttps2dq", MAP_0F, 0x5B, 0xF3, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("cvttpd2dq", MAP_0F, 0xE6, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("cvtdq2pd", MAP_0F, 0xE6, 0xF3, 8, IMM_NONE, 4, NULL),
+    FPF("cvtpd2dq", MAP_0F, 0xE6, 0xF2, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("haddpd", MAP_0F, 0x7C, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("haddps", MAP_0F, 0x7C, 0xF2, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("hsubpd", MAP_0F, 0x7D, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("hsubps", MAP_0F, 0x7D, 0xF2, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("addsubpd", MAP_0F, 0xD0, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("addsubps", MAP_0F, 0xD0, 0xF2, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("cvtpi2ps", MAP_0F, 0x2A, 0, 8, IMM_NONE, 4, NULL),
+    FPF("cvtpi2pd", MAP_0F, 0x2A, 0x66, 8, IMM_NONE, 4, NULL),
+    FPF("cvtsi2ss", MAP_0F, 0x2A, 0xF3, 0, IMM_NONE, 4, NULL),
+    FPF("cvtsi2sd", MAP_0F, 0x2A, 0xF2, 0, IMM_NONE, 8, NULL),
+    FPF("cvttps2pi", MAP_0F, 0x2C, 0, 8, IMM_NONE, 4, NULL),
+    FPF("cvttpd2pi", MAP_0F, 0x2C, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("cvttss2si", MAP_0F, 0x2C, 0xF3, 4, IMM_NONE, 4, NULL),
+    FPF("cvttsd2si", MAP_0F, 0x2C, 0xF2, 8, IMM_NONE, 8, NULL),
+    FPF("cvtps2pi", MAP_0F, 0x2D, 0, 8, IMM_NONE, 4, NULL),
+    FPF("cvtpd2pi", MAP_0F, 0x2D, 0x66, 16, IMM_NONE, 8, fp_a16_setup),
+    FPF("cvtss2si", MAP_0F, 0x2D, 0xF3, 4, IMM_NONE, 4, NULL),
+    FPF("cvtsd2si", MAP_0F, 0x2D, 0xF2, 8, IMM_NONE, 8, NULL),
+    FPF("ucomiss", MAP_0F, 0x2E, 0, 4, IMM_NONE, 4, NULL),
+    FPF("ucomisd", MAP_0F, 0x2E, 0x66, 8, IMM_NONE, 8, NULL),
+    FPF("comiss", MAP_0F, 0x2F, 0, 4, IMM_NONE, 4, NULL),
+    FPF("comisd", MAP_0F, 0x2F, 0x66, 8, IMM_NONE, 8, NULL),
+    FPF("roundps", MAP_0F3A, 0x08, 0x66, 16, IMM_8, 4, fp_a16_setup),
+    FPF("roundpd", MAP_0F3A, 0x09, 0x66, 16, IMM_8, 8, fp_a16_setup),
+    FPF("roundss", MAP_0F3A, 0x0A, 0x66, 4, IMM_8, 4, NULL),
+    FPF("roundsd", MAP_0F3A, 0x0B, 0x66, 8, IMM_8, 8, NULL),
+    FPF("dpps", MAP_0F3A, 0x40, 0x66, 16, IMM_8, 4, fp_a16_setup),
+    FPF("dppd", MAP_0F3A, 0x41, 0x66, 16, IMM_8, 8, fp_a16_setup),
 };
 
 const struct form_set gen_sse_forms = { "gen_sse.c", sse_forms, sizeof sse_forms / sizeof sse_forms[0] };

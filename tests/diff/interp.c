@@ -4,6 +4,7 @@
  * the IDT gates as Linux sets them). */
 #include <string.h>
 
+#include "coverage.h"
 #include "diffstate.h"
 #include "xenemu/flags.h"
 #include "xenemu/insn.h"
@@ -234,4 +235,14 @@ int diff_interp_run(const struct diff_state *in, const uint8_t *code, size_t len
     }
     save_state(cpu, &out->st);
     return 0;
+}
+
+cpu_t *diff_interp_cpu(void)
+{
+    if (!ready && setup() < 0)
+        return NULL;
+    cpu_t *cpu = machine.cpu[0];
+    set_mode(cpu);
+    cpu_update_mode(cpu);
+    return cpu;
 }

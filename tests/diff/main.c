@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "diffstate.h"
+#include "coverage.h"
 #include "gen.h"
 #include "native.h"
 
@@ -608,6 +609,7 @@ static void usage(FILE *f)
             "                    [--case K] [--max-fails N] [--native-twice] [--trace]\n"
             "       x86-difftest --list-forms [--filter PATTERN]\n"
             "       x86-difftest --capstone-check [--filter PATTERN]\n"
+            "       x86-difftest --coverage N [--seed S]\n"
             "PATTERN: comma-separated substrings or globs on form names.\n");
 }
 
@@ -622,9 +624,19 @@ static bool parse_u64(const char *s, uint64_t *v)
     return true;
 }
 
+static uint64_t coverage_cases;
+
+static void case_bytes(uint64_t i, uint8_t bytes[16])
+{
+    static struct diff_state st;
+    struct gen_case gc;
+    gen_case(i, &st, &gc);
+    memcpy(bytes, gc.code, gc.len < 15 ? gc.len : 15);
+}
+
 int main(int argc, char **argv)
 {
-    enum { O_CASES = 256, O_SEED, O_FILTER, O_VERBOSE, O_LIST, O_CAP, O_CASE, O_MAXF, O_TWICE, O_TRACE, O_HELP };
+    enum { O_CASES = 256, O_SEED, O_FILTER, O_VERBOSE, O_LIST, O_CAP, O_CASE, O_MAXF, O_TWICE, O_TRACE, O_COVER, O_HELP };
     static const struct option lo[] = {
         { "cases", required_argument, NULL, O_CASES },
         { "seed", required_argument, NULL, O_SEED },
@@ -636,6 +648,7 @@ int main(int argc, char **argv)
         { "max-fails", required_argument, NULL, O_MAXF },
         { "native-twice", no_argument, NULL, O_TWICE },
         { "trace", no_argument, NULL, O_TRACE },
+        { "coverage", required_argument, NULL, O_COVER },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -653,6 +666,7 @@ int main(int argc, char **argv)
         case O_MAXF: ok = parse_u64(optarg, &opt.max_fails); break;
         case O_TWICE: opt.native_twice = true; break;
         case O_TRACE: opt.trace = true; break;
+        case O_COVER: ok = parse_u64(optarg, &coverage_cases); break;
         case O_HELP: usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -674,6 +688,8 @@ int main(int argc, char **argv)
         gen_list_forms();
         return 0;
     }
+    if (coverage_cases)
+        return diff_coverage(coverage_cases, case_bytes);
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
         fprintf(stderr, "x86-difftest: cannot open Capstone\n");
         return 2;
