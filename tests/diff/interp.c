@@ -13,7 +13,7 @@
 
 /* Physical layout of the test machine. */
 #define RAM_SIZE (4u << 20)
-#define PT_BASE 0x100000u          /* page tables: 9 pages */
+#define PT_BASE 0x100000u          /* page tables: 12 pages */
 #define SYS_PHYS 0x110000u         /* GDT, IDT, TSS; +0x1000 backs the top user page */
 #define CODE_PHYS 0x200000u
 #define DATA_PHYS 0x210000u
@@ -46,7 +46,7 @@ static void build_page_tables(void)
     put64(pt + 0x5000, SYS_PHYS | PTE_P | PTE_W | PTE_NX);               /* supervisor only */
     /* The host's Linux keeps the last page below 2^47 present but
      * supervisor-only (user accesses fault with P=1): mirror it. */
-    uint64_t top_pdpt = PT_BASE + 0x6000, top_pd = PT_BASE + 0x7000, top_pt = PT_BASE + 0x8000;
+    uint64_t top_pdpt = PT_BASE + 0x9000, top_pd = PT_BASE + 0xa000, top_pt = PT_BASE + 0xb000;
     put64(pml4 + 255 * 8, top_pdpt | PTE_P | PTE_W | PTE_U);
     put64(top_pdpt + 511 * 8, top_pd | PTE_P | PTE_W | PTE_U);
     put64(top_pd + 511 * 8, top_pt | PTE_P | PTE_W | PTE_U);
@@ -124,12 +124,18 @@ static void fx_to_cpu(cpu_t *cpu, const uint8_t *fx)
     memcpy(&f->fip, fx + DIFF_FX_FIP, 8);
     memcpy(&f->fdp, fx + DIFF_FX_FDP, 8);
     memcpy(&cpu->mxcsr, fx + DIFF_FX_MXCSR, 4);
+    /* The image holds ST(i) in stack order; cpu->fpu.st[] and the tag bits
+     * are physical registers (SDM Vol.1 §10.5.1.1). */
+    unsigned top = (f->fsw >> 11) & 7;
     f->ftw = 0;
-    for (int i = 0; i < 8; i++) {
-        memcpy(&f->st[i].sig, fx + DIFF_FX_ST(i), 8);
-        memcpy(&f->st[i].se, fx + DIFF_FX_ST(i) + 8, 2);
-        unsigned t = (fx[DIFF_FX_FTW] >> i) & 1 ? tag_of(f->st[i].sig, f->st[i].se) : 3;
-        f->ftw |= (uint16_t)(t << (2 * i));
+    for (unsigned i = 0; i < 8; i++) {
+        x87reg_t *r = &f->st[(top + i) & 7];
+        memcpy(&r->sig, fx + DIFF_FX_ST(i), 8);
+        memcpy(&r->se, fx + DIFF_FX_ST(i) + 8, 2);
+    }
+    for (unsigned p = 0; p < 8; p++) {
+        unsigned t = (fx[DIFF_FX_FTW] >> p) & 1 ? tag_of(f->st[p].sig, f->st[p].se) : 3;
+        f->ftw |= (uint16_t)(t << (2 * p));
     }
     for (int i = 0; i < 16; i++)
         memcpy(&cpu->xmm[i], fx + DIFF_FX_XMM(i), 16);
@@ -152,9 +158,10 @@ static void cpu_to_fx(const cpu_t *cpu, uint8_t *fx)
     memcpy(fx + DIFF_FX_MXCSR, &cpu->mxcsr, 4);
     uint32_t mask = 0xffff;
     memcpy(fx + DIFF_FX_MXCSR_MASK, &mask, 4);
-    for (int i = 0; i < 8; i++) {
-        memcpy(fx + DIFF_FX_ST(i), &f->st[i].sig, 8);
-        memcpy(fx + DIFF_FX_ST(i) + 8, &f->st[i].se, 2);
+    unsigned top = (f->fsw >> 11) & 7;
+    for (unsigned i = 0; i < 8; i++) {
+        memcpy(fx + DIFF_FX_ST(i), &f->st[(top + i) & 7].sig, 8);
+        memcpy(fx + DIFF_FX_ST(i) + 8, &f->st[(top + i) & 7].se, 2);
     }
     for (int i = 0; i < 16; i++)
         memcpy(fx + DIFF_FX_XMM(i), &cpu->xmm[i], 16);
