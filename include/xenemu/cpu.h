@@ -169,9 +169,14 @@ typedef struct cpu {
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t tsc_aux, pat, tsc_offset;
+    uint64_t spec_ctrl, feature_control;
+    uint64_t misc_enable_x;        /* IA32_MISC_ENABLE xor its power-on value (msr.c) */
+    uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];   /* MTRRs: storage only */
 
     cpu_exc_t exc;
     bool deliver_exceptions;       /* deliver through the IDT/IVT (else stop with STOP_EXCEPTION) */
+    uint16_t delivering;           /* 1 + vector of the exception being delivered, 0: none */
+    uint64_t irq_shadow_end;       /* STI shadow: interrupts blocked while icount < this */
     enum cpu_unwind unwind;
     jmp_buf unwind_jmp;
     bool halted;

@@ -24,7 +24,8 @@ enum cc_op {
     CC_SAR = 40,     /* dst = result, src = operand shifted by count-1 */
     CC_MUL = 44,     /* dst = low result, src = 1 if the high half is significant */
     CC_NEG = 48,     /* dst = result, src = operand */
-    CC_COUNT = 52,
+    CC_SHLD = 52,    /* SHL/SHLD: dst = result, src = operand shifted by count-1, src2 = operand; OF as for the first step */
+    CC_COUNT = 56,
 };
 
 static inline unsigned cc_size_log(unsigned bytes)

@@ -56,7 +56,13 @@ uint32_t cc_compute(const cpu_t *cpu)
     case CC_SAR:
         return f | ((src & 1) ? F_CF : 0);
     case CC_MUL:
-        return f | (src ? F_CF | F_OF : 0);
+        /* ZF is undefined; Intel clears it (measured on the host). */
+        return (f & ~(uint32_t)F_ZF) | (src ? F_CF | F_OF : 0);
+    case CC_SHLD: {
+        /* OF undefined for counts above 1; Intel uses the first step's. */
+        uint64_t a = cpu->cc_src2 & m;
+        return f | ((src & sb) ? F_CF : 0) | (((a ^ (a << 1)) & sb) ? F_OF : 0);
+    }
     case CC_NEG:
         return f | (res ? F_CF : 0) | (res == sb ? F_OF : 0) | ((src ^ res) & F_AF);
     }
@@ -86,6 +92,12 @@ unsigned cc_carry(const cpu_t *cpu)
         return (unsigned)cin;
     case CC_LOGIC:
         return 0;
+    case CC_SHL: case CC_SHLD:
+        return (unsigned)(src >> (bytes * 8 - 1));
+    case CC_SHR: case CC_SAR:
+        return (unsigned)(src & 1);
+    case CC_MUL:
+        return src != 0;
     default:
         return (cc_compute(cpu) & F_CF) != 0;
     }

@@ -72,6 +72,7 @@ enum gen_imm { IMM_NONE, IMM_8, IMM_16, IMM_32, IMM_Z /* operand size, at most 3
 #define F_MOD3UD    0x4000u  /* memory-only form whose mod=3 encoding is #UD: try it sometimes */
 #define F_CC        0x8000u  /* opcode + random condition code 0..15 (Jcc, SETcc, CMOVcc) */
 #define F_LOCKED   0x10000u  /* locked without a prefix (XCHG with memory) */
+#define F_FPTOL    0x20000u  /* x87 transcendental: st0-st7 within 1 ulp, FSW.C1 not compared (main.c) */
 #define F_NOEND    0x20000u  /* never at the page end: the host decodes more bytes than the model */
 
 /* state a form reads besides its explicit operands; every case randomizes
@@ -119,7 +120,8 @@ struct form_set {
  * `const struct form_set gen_foo_forms` means adding one line here. */
 #define DIFF_FORM_SETS(X) \
     X(gen_int_forms) \
-    X(gen_sse_forms)
+    X(gen_sse_forms) \
+    X(gen_x87_forms)
 
 #define X(s) extern const struct form_set s;
 DIFF_FORM_SETS(X)

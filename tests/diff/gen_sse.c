@@ -184,6 +184,18 @@ static void fp_a16_setup(struct gen *g)
     g->align = 16;
 }
 
+/* Redundant prefixes: a 66 before F2/F3 is ignored; of F2 and F3 the last
+ * one counts (the mandatory prefix is emitted last). */
+static void extra_66_setup(struct gen *g)
+{
+    g->p66 = true;
+}
+
+static void extra_rep_setup(struct gen *g)
+{
+    g->rep = g->f->mprefix == 0xF3 ? 0xF2 : 0xF3;
+}
+
 /* Fixed byte sequences (EMMS, XGETBV); the generic encoder is bypassed,
  * so the setup hook runs from here. */
 static void enc_fixed(struct gen *g)
@@ -407,6 +419,10 @@ static const struct form sse_forms[] = {
       .mprefix = 0x66, .flags = F_NO66, .setup = maskmov_setup, .arg = 16 },
     SF("simd_mov/movntdqa", MAP_0F38, 0x2A, 0x66, RM_MEM, 16, IMM_NONE, F_MOD3UD, a16_setup),
     FIXED("simd_mov/emms", NULL, 0x0F, 0x77),
+    SF("simd_mov/movdqu_ld_66", MAP_0F, 0x6F, 0xF3, RM_BOTH, 16, IMM_NONE, 0, extra_66_setup),
+    SF("simd_mov/movss_ld_f2", MAP_0F, 0x10, 0xF3, RM_BOTH, 4, IMM_NONE, 0, extra_rep_setup),
+    SF("simd_mov/movsd_st_f3", MAP_0F, 0x11, 0xF2, RM_BOTH, 8, IMM_NONE, 0, extra_rep_setup),
+    SF("simd_shuf/pshuflw_66", MAP_0F, 0x70, 0xF2, RM_BOTH, 16, IMM_8, 0, extra_66_setup),
 
     /* ---- state save and restore ---- */
     { .name = "simd_state/fxsave", .map = MAP_0F, .op = 0xAE, .reg = 0, .rm = RM_MEM, .osz = OS32,
@@ -470,6 +486,10 @@ static const struct form sse_forms[] = {
     FPF("roundpd", MAP_0F3A, 0x09, 0x66, 16, IMM_8, 8, fp_a16_setup),
     FPF("roundss", MAP_0F3A, 0x0A, 0x66, 4, IMM_8, 4, NULL),
     FPF("roundsd", MAP_0F3A, 0x0B, 0x66, 8, IMM_8, 8, NULL),
+    FPF("rsqrtps", MAP_0F, 0x52, 0, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("rsqrtss", MAP_0F, 0x52, 0xF3, 4, IMM_NONE, 4, NULL),
+    FPF("rcpps", MAP_0F, 0x53, 0, 16, IMM_NONE, 4, fp_a16_setup),
+    FPF("rcpss", MAP_0F, 0x53, 0xF3, 4, IMM_NONE, 4, NULL),
     FPF("dpps", MAP_0F3A, 0x40, 0x66, 16, IMM_8, 4, fp_a16_setup),
     FPF("dppd", MAP_0F3A, 0x41, 0x66, 16, IMM_8, 8, fp_a16_setup),
 };
