@@ -57,19 +57,22 @@ static void far_code(cpu_t *cpu, uint16_t sel, uint64_t d, uint64_t off, unsigne
         raise_sel(cpu, EXC_GP, sel);
     seg_t cs;
     desc_to_seg(d, sel, &cs);
-    if (!target_ok(cpu, &cs, off))
-        cpu_gp0(cpu);
+    /* The return frame is written before the offset is checked: a #GP for
+     * a bad target leaves the frame in memory but RSP unchanged, as the
+     * host CPU does for a far CALL. */
     frame_t f;
     if (call) {
         frame_init_current(cpu, &f, 0);
+        f.in_order = true;
         frame_push(&f, cpu->seg[SEG_CS].sel, opsz);
         frame_push(&f, trunc_op(cpu->r[R_RIP], opsz), opsz);
-    }
-    desc_set_accessed(cpu, sel, &d);
-    if (call) {
         frame_write(cpu, &f);
-        cpu->r[R_RSP] = frame_sp(&f);
     }
+    if (!target_ok(cpu, &cs, off))
+        cpu_gp0(cpu);
+    desc_set_accessed(cpu, sel, &d);
+    if (call)
+        cpu->r[R_RSP] = frame_sp(&f);
     set_cs(cpu, d, sel, cpl);
     cpu->r[R_RIP] = off;
     cpu_update_mode(cpu);
@@ -292,7 +295,7 @@ static void retf_outer(cpu_t *cpu, uint16_t sel, uint64_t d, uint64_t ip, const 
 {
     unsigned n = in->opsz, imm = (uint16_t)in->imm, rpl = sel & 3;
     uint64_t sp = stack_peek(cpu, 2 * n + imm, n);
-    uint16_t ssel = (uint16_t)stack_peek(cpu, 3 * n + imm, n);
+    uint16_t ssel = (uint16_t)stack_peek(cpu, 3 * n + imm, 2);
     seg_t cs;
     desc_to_seg(d, sel, &cs);
     bool to64 = cpu_lma(cpu) && (cs.attr & SEGA_L);
@@ -321,8 +324,10 @@ static void retf_outer(cpu_t *cpu, uint16_t sel, uint64_t d, uint64_t ip, const 
 static void h_retf(cpu_t *cpu, const insn_t *in)
 {
     unsigned n = in->opsz, imm = (uint16_t)in->imm;
+    /* The selector word is read first, then the offset (the host's #PF
+     * address when both slots are unmapped). */
+    uint16_t sel = (uint16_t)stack_peek(cpu, n, 2);
     uint64_t ip = stack_peek(cpu, 0, n);
-    uint16_t sel = (uint16_t)stack_peek(cpu, n, n);
     if (cpu_real(cpu) || cpu_vm86(cpu)) {
         if (ip > cpu->seg[SEG_CS].limit)
             cpu_gp0(cpu);
@@ -357,7 +362,7 @@ static void h_retf(cpu_t *cpu, const insn_t *in)
 static void iret_real(cpu_t *cpu, unsigned n)
 {
     uint64_t ip = stack_peek(cpu, 0, n);
-    uint16_t sel = (uint16_t)stack_peek(cpu, n, n);
+    uint16_t sel = (uint16_t)stack_peek(cpu, n, 2);
     uint64_t fl = stack_peek(cpu, 2 * n, n);
     if (ip > cpu->seg[SEG_CS].limit)
         cpu_gp0(cpu);
@@ -415,15 +420,20 @@ static void iret_to_vm86(cpu_t *cpu, uint64_t ip, uint16_t sel, uint64_t fl)
 /* Protected and IA-32e mode. IRETQ in 64-bit mode always pops SS:RSP. */
 static void iret_prot(cpu_t *cpu, unsigned n)
 {
-    uint64_t ip = stack_peek(cpu, 0, n);
-    uint16_t sel = (uint16_t)stack_peek(cpu, n, n);
+    /* Slot order as the host shows it through its #PF addresses and #GP:
+     * RFLAGS, CS and its checks, then SS and RSP (64-bit mode), then RIP. */
+    bool from64 = cpu->code_mode == CM_64;
     uint64_t fl = stack_peek(cpu, 2 * n, n);
+    uint16_t sel = (uint16_t)stack_peek(cpu, n, 2);
     if ((fl & F_VM) && cpu->cpl == 0 && n == 4 && !cpu_lma(cpu)) {
-        iret_to_vm86(cpu, ip, sel, fl);
+        iret_to_vm86(cpu, stack_peek(cpu, 0, n), sel, fl);
         return;
     }
     uint64_t d, sd = 0;
     seg_check_return_cs(cpu, sel, &d);
+    uint16_t ssel64 = from64 ? (uint16_t)stack_peek(cpu, 4 * n, 2) : 0;
+    uint64_t sp64 = from64 ? stack_peek(cpu, 3 * n, n) : 0;
+    uint64_t ip = stack_peek(cpu, 0, n);
     unsigned rpl = sel & 3, old_cpl = cpu->cpl;
     seg_t cs;
     desc_to_seg(d, sel, &cs);
@@ -432,8 +442,8 @@ static void iret_prot(cpu_t *cpu, unsigned n)
     uint16_t ssel = 0;
     bool have_ss = false;
     if (pop_ss) {
-        sp = stack_peek(cpu, 3 * n, n);
-        ssel = (uint16_t)stack_peek(cpu, 4 * n, n);
+        sp = from64 ? sp64 : stack_peek(cpu, 3 * n, n);
+        ssel = from64 ? ssel64 : (uint16_t)stack_peek(cpu, 4 * n, 2);
         bool to64 = cpu_lma(cpu) && (cs.attr & SEGA_L);
         have_ss = seg_check_return_ss(cpu, ssel, rpl, cpu->code_mode == CM_64 && to64 && rpl != 3, &sd);
     }
@@ -453,7 +463,10 @@ static void iret_prot(cpu_t *cpu, unsigned n)
         } else {
             seg_set_null(cpu, SEG_SS, ssel);
         }
-        set_sp_op(cpu, sp, n);
+        if (from64)
+            cpu->r[R_RSP] = sp;          /* 64-bit mode: the popped value, zero-extended */
+        else
+            set_sp_op(cpu, sp, n);
     } else {
         stack_adjust(cpu, 3 * n);
     }

@@ -298,6 +298,8 @@ static void xrstor(cpu_t *cpu, const insn_t *in)
     memset(img, 0, sizeof img);
     mmu_read64(cpu, in->seg, ea + XS_XCOMP_BV);
     mmu_read_bytes(cpu, in->seg, ea + XS_XSTATE_BV, img + XS_XSTATE_BV, XS_SIZE - XS_XSTATE_BV);
+    if (get64(img + XS_XCOMP_BV) >> 63)
+        cpu_gp0(cpu);   /* the compacted form: not on this CPU (host: checked here) */
     if (rf & XF_X87)
         mmu_read_bytes(cpu, in->seg, ea, img, FX_XMM);
     if (rf & XF_SSE) {

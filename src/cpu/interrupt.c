@@ -66,6 +66,18 @@ static void deliver_real(cpu_t *cpu, const event_t *ev)
 
 /* ---- protected mode, 16/32-bit gates (SDM Vol.3A §6.12) ---- */
 
+/* The IDT entry of the vector (8 or 16 bytes): #GP(vector*8+2+EXT)
+ * beyond the IDT limit (SDM Vol.3A §6.10). */
+static uint64_t idt_entry(cpu_t *cpu, const event_t *ev, bool ia32e, uint64_t *hi)
+{
+    uint32_t size = ia32e ? 16 : 8, at = (uint32_t)ev->vec * size;
+    if (at + size - 1 > cpu->idtr.limit)
+        cpu_raise_err(cpu, EXC_GP, (uint32_t)ev->vec * 8 + 2 + ev->ext);
+    if (ia32e)
+        *hi = sys_read(cpu, cpu->idtr.base + at + 8, 8);
+    return sys_read(cpu, cpu->idtr.base + at, 8);
+}
+
 /* Gate checks common to both IDT formats; returns the gate's type. */
 static unsigned check_gate(cpu_t *cpu, const event_t *ev, uint64_t g, bool ia32e)
 {
@@ -120,10 +132,8 @@ static uint64_t flags_after_gate(cpu_t *cpu, unsigned type)
 
 static void deliver_prot(cpu_t *cpu, const event_t *ev)
 {
-    uint32_t at = (uint32_t)ev->vec * 8;
-    if (at + 7 > cpu->idtr.limit)
-        cpu_raise_err(cpu, EXC_GP, at + 2 + ev->ext);
-    uint64_t g = sys_read(cpu, cpu->idtr.base + at, 8);
+    uint64_t hi;
+    uint64_t g = idt_entry(cpu, ev, false, &hi);
     unsigned type = check_gate(cpu, ev, g, false);
     if (type == ST_TASK) {
         task_gate_event(cpu, g, ev->ext, ev->push_err, ev->err);
@@ -190,11 +200,8 @@ static void deliver_prot(cpu_t *cpu, const event_t *ev)
 
 static void deliver_long(cpu_t *cpu, const event_t *ev)
 {
-    uint32_t at = (uint32_t)ev->vec * 16;
-    if (at + 15 > cpu->idtr.limit)
-        cpu_raise_err(cpu, EXC_GP, (uint32_t)ev->vec * 8 + 2 + ev->ext);
-    uint64_t lo = sys_read(cpu, cpu->idtr.base + at, 8);
-    uint64_t hi = sys_read(cpu, cpu->idtr.base + at + 8, 8);
+    uint64_t hi;
+    uint64_t lo = idt_entry(cpu, ev, true, &hi);
     unsigned type = check_gate(cpu, ev, lo, true);
     uint16_t sel = (uint16_t)(lo >> 16);
     uint64_t off = (lo & 0xffff) | ((lo >> 32) & 0xffff0000) | (hi << 32);
@@ -325,31 +332,54 @@ bool cpu_deliver_exception(cpu_t *cpu)
 
 /* ---- INT n, INT3, INTO, INT1 ---- */
 
+/* With delivery left to the caller (deliver_exceptions off), a software
+ * interrupt stops the vCPU like a trap, after the checks the instruction
+ * itself makes on its gate (type, DPL, P): cpu->exc has the vector and
+ * RIP is past the instruction. */
+_Noreturn static void stop_soft_event(cpu_t *cpu, int vec, enum ev_kind kind)
+{
+    if (!cpu_real(cpu)) {
+        event_t ev = { .vec = vec, .kind = kind, .ext = kind == EV_SOFT ? 0 : 1 };
+        uint64_t hi;
+        check_gate(cpu, &ev, idt_entry(cpu, &ev, cpu_lma(cpu), &hi), cpu_lma(cpu));
+    }
+    if (cpu->cur)
+        cpu->r[R_RIP] += cpu->cur->len;   /* cpu_raise rewinds by this */
+    cpu_raise(cpu, vec);
+}
+
+static void soft_event(cpu_t *cpu, int vec, enum ev_kind kind)
+{
+    if (!cpu->deliver_exceptions)
+        stop_soft_event(cpu, vec, kind);
+    cpu_deliver_event(cpu, vec, kind, 0);
+}
+
 /* INT n is IOPL-sensitive in VM86 mode (SDM Vol.3A §20.2.7); CC, CE, F1 are not. */
 static void h_int_n(cpu_t *cpu, const insn_t *in)
 {
     if (cpu_vm86(cpu) && cpu_iopl(cpu) < 3)
         cpu_gp0(cpu);
-    cpu_deliver_event(cpu, (int)(in->imm & 0xff), EV_SOFT, 0);
+    soft_event(cpu, (int)(in->imm & 0xff), EV_SOFT);
 }
 
 static void h_int3(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
-    cpu_deliver_event(cpu, EXC_BP, EV_SOFT, 0);
+    soft_event(cpu, EXC_BP, EV_SOFT);
 }
 
 static void h_into(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
     if (cc_compute(cpu) & F_OF)
-        cpu_deliver_event(cpu, EXC_OF, EV_SOFT, 0);
+        soft_event(cpu, EXC_OF, EV_SOFT);
 }
 
 static void h_int1(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
-    cpu_deliver_event(cpu, EXC_DB, EV_ICEBP, 0);
+    soft_event(cpu, EXC_DB, EV_ICEBP);
 }
 
 void sel_int(dctx_t *d, insn_t *in)

@@ -496,9 +496,11 @@ void sel_cli_sti(dctx_t *d, insn_t *in)
 
 /* ---- CLAC/STAC, XGETBV/XSETBV ---- */
 
+/* #UD, not #GP, at CPL > 0 (SDM Vol.2 CLAC, STAC). */
 static void h_clac_stac(cpu_t *cpu, const insn_t *in)
 {
-    need_cpl0(cpu);
+    if (cpu->cpl > 0)
+        cpu_ud(cpu);
     if (in->modrm == 0xcb)
         cpu->rflags |= F_AC;
     else

@@ -322,11 +322,14 @@ AI void elem(cpu_t *cpu, const insn_t *in, unsigned op, unsigned sz, unsigned ad
 }
 
 /* REP (F3 or F2) on MOVS, STOS, LODS, INS, OUTS: repeat while rCX != 0.
- * The I/O permission cannot change between elements: checked once. */
+ * The I/O permission cannot change between elements: checked once, before
+ * anything else, even for a zero count (the host faults then too). */
 AI void rep_plain(cpu_t *cpu, const insn_t *in, unsigned op, unsigned sz)
 {
     unsigned ad = in->adsz;
     uint32_t budget = REP_BUDGET;
+    if (op == S_INS || op == S_OUTS)
+        io_check(cpu, sz);
     rep_zext(cpu, ad, op == S_MOVS, op == S_MOVS || op == S_STOS);
     for (;;) {
         uint64_t n = areg(cpu, R_RCX, ad);
@@ -334,8 +337,6 @@ AI void rep_plain(cpu_t *cpu, const insn_t *in, unsigned op, unsigned sz)
             return;
         if (rep_must_yield(cpu, budget))
             rep_yield(cpu, in);
-        if ((op == S_INS || op == S_OUTS) && budget == REP_BUDGET)
-            io_check(cpu, sz);
         uint64_t k = bulk(cpu, in, op, sz, n < budget / sz ? n : budget / sz);
         if (k) {
             budget -= (uint32_t)(k * sz);

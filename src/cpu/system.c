@@ -59,6 +59,7 @@ void frame_init(frame_t *f, const seg_t *ss, uint64_t sp, unsigned width, bool u
     f->sp = sp;
     f->width = (uint8_t)width;
     f->user = user;
+    f->in_order = false;
     f->err = err;
     f->n = 0;
     f->bytes = 0;
@@ -107,6 +108,22 @@ static uint64_t frame_translate(cpu_t *cpu, const frame_t *f, uint64_t lin)
     return f->user ? mmu_translate(cpu, lin, ACC_WRITE) : mmu_translate_sys(cpu, lin, ACC_WRITE);
 }
 
+static void frame_store(cpu_t *cpu, const uint64_t pa[2], uint64_t v, unsigned size)
+{
+    if (pa[1] == ~0ull) {
+        phys_write(&cpu->m->mem, pa[0], v, size);
+        note_code_write(cpu, pa[0]);
+        return;
+    }
+    unsigned n1 = 4096 - (unsigned)(pa[0] & 0xfff);
+    for (unsigned b = 0; b < size; b++)
+        phys_write(&cpu->m->mem, b < n1 ? pa[0] + b : pa[1] + (b - n1), (v >> (8 * b)) & 0xff, 1);
+    note_code_write(cpu, pa[0]);
+    note_code_write(cpu, pa[1]);
+}
+
+/* Translates every slot first, unless f->in_order asks for each slot to be
+ * stored as soon as it is checked (as the host does for a far CALL). */
 void frame_write(cpu_t *cpu, const frame_t *f)
 {
     uint64_t pa[FRAME_SLOTS][2];
@@ -121,21 +138,13 @@ void frame_write(cpu_t *cpu, const frame_t *f)
         uint64_t last = f->width == 8 ? lin + size - 1 : (uint32_t)(lin + size - 1);
         pa[i][0] = frame_translate(cpu, f, lin);
         pa[i][1] = (last ^ lin) & ~0xfffull ? frame_translate(cpu, f, last & ~0xfffull) : ~0ull;
+        if (f->in_order)
+            frame_store(cpu, pa[i], f->slot[i].v, size);
     }
-    for (unsigned i = 0; i < f->n; i++) {
-        unsigned size = f->slot[i].size;
-        uint64_t v = f->slot[i].v;
-        if (pa[i][1] == ~0ull) {
-            phys_write(&cpu->m->mem, pa[i][0], v, size);
-            note_code_write(cpu, pa[i][0]);
-            continue;
-        }
-        unsigned n1 = 4096 - (unsigned)(pa[i][0] & 0xfff);
-        for (unsigned b = 0; b < size; b++)
-            phys_write(&cpu->m->mem, b < n1 ? pa[i][0] + b : pa[i][1] + (b - n1), (v >> (8 * b)) & 0xff, 1);
-        note_code_write(cpu, pa[i][0]);
-        note_code_write(cpu, pa[i][1]);
-    }
+    if (f->in_order)
+        return;
+    for (unsigned i = 0; i < f->n; i++)
+        frame_store(cpu, pa[i], f->slot[i].v, f->slot[i].size);
 }
 
 uint64_t frame_sp(const frame_t *f)

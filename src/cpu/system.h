@@ -108,6 +108,7 @@ typedef struct frame {
     uint32_t err;        /* #SS error code on a limit violation */
     uint8_t width;       /* stack-address size: 2, 4 or 8 */
     bool user;           /* CPL-3 access rights */
+    bool in_order;       /* store each slot once checked, not all at the end */
     unsigned n, bytes;
     struct { uint64_t v; unsigned size; } slot[FRAME_SLOTS];
 } frame_t;

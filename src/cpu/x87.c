@@ -53,12 +53,12 @@ static const x87_form_t mem_forms[8][8] = {
 
 /* Register forms by escape byte and ModRM.reg; NULL rows with a
  * non-zero aux are decoded per ModRM byte (reg_byte_form). Aliases the
- * host executes: D9 D8-DF (FSTP), DC D0-DF (FCOM/FCOMP), DD C8-CF and
+ * host executes: D9 D8-DF (FSTP, see x87_fstp_nce), DC D0-DF (FCOM/FCOMP), DD C8-CF and
  * DF C8-CF (FXCH), DE D0-D7 (FCOMP), DF D0-DF (FSTP), DF C0-C7 FFREEP. */
 #define BYTE_ROW { NULL, 1 }
 static const x87_form_t reg_forms[8][8] = {
     /* D8 */ ARITH_ROW(x87_arith_st0_sti, x87_fcom_sti, 0, SF_X87_SUB, SF_X87_SUBR, SF_X87_DIV, SF_X87_DIVR),
-    /* D9 */ { F(x87_fld_sti, 0), F(x87_fxch, 0), BYTE_ROW, F(x87_fst_sti, 1),
+    /* D9 */ { F(x87_fld_sti, 0), F(x87_fxch, 0), BYTE_ROW, F(x87_fstp_nce, 0),
                BYTE_ROW, BYTE_ROW, BYTE_ROW, BYTE_ROW },
     /* DA */ { F(x87_fcmov, 2), F(x87_fcmov, 4), F(x87_fcmov, 6), F(x87_fcmov, 10),
                UD, BYTE_ROW, UD, UD },

@@ -268,25 +268,40 @@ X87_INLINE void x87_retire_mem_s(cpu_t *cpu, const insn_t *in, const sf_status *
     x87_retire_mem(cpu, in, x87_unmasked(cpu, s->flags), ea);
 }
 
-/* ---- memory operands ---- */
+/* ---- memory operands ----
+ * 80-bit operands are two accesses on the host, the 8 significand bytes
+ * and then the sign and exponent: a store whose second part faults has
+ * already written the first (SDM Vol.3A §6.13 allows partial stores). */
+
+X87_INLINE void x87_read_10(cpu_t *cpu, const insn_t *in, uint64_t ea, uint8_t b[10])
+{
+    uint64_t lo = mmu_read64(cpu, in->seg, ea);
+    uint16_t hi = mmu_read16(cpu, in->seg, ea + 8);
+    __builtin_memcpy(b, &lo, 8);
+    __builtin_memcpy(b + 8, &hi, 2);
+}
+
+X87_INLINE void x87_write_10(cpu_t *cpu, const insn_t *in, uint64_t ea, const uint8_t b[10])
+{
+    uint64_t lo;
+    uint16_t hi;
+    __builtin_memcpy(&lo, b, 8);
+    __builtin_memcpy(&hi, b + 8, 2);
+    mmu_write64(cpu, in->seg, ea, lo);
+    mmu_write16(cpu, in->seg, ea + 8, hi);
+}
 
 X87_INLINE sf_f80 x87_read_m80(cpu_t *cpu, const insn_t *in, uint64_t ea)
 {
-    uint8_t b[10];
-    uint64_t sig;
-    uint16_t se;
-    mmu_read_bytes(cpu, in->seg, ea, b, 10);
-    __builtin_memcpy(&sig, b, 8);
-    __builtin_memcpy(&se, b + 8, 2);
+    uint64_t sig = mmu_read64(cpu, in->seg, ea);
+    uint16_t se = mmu_read16(cpu, in->seg, ea + 8);
     return sf_f80_make(se, sig);
 }
 
 X87_INLINE void x87_write_m80(cpu_t *cpu, const insn_t *in, uint64_t ea, sf_f80 v)
 {
-    uint8_t b[10];
-    __builtin_memcpy(b, &v.sig, 8);
-    __builtin_memcpy(b + 8, &v.se, 2);
-    mmu_write_bytes(cpu, in->seg, ea, b, 10);
+    mmu_write64(cpu, in->seg, ea, v.sig);
+    mmu_write16(cpu, in->seg, ea + 8, v.se);
 }
 
 /* ---- handlers, by family file (the selector in x87.c picks them) ----
@@ -326,6 +341,7 @@ void x87_fld_m32(cpu_t *cpu, const insn_t *in);
 void x87_fld_m64(cpu_t *cpu, const insn_t *in);
 void x87_fld_m80(cpu_t *cpu, const insn_t *in);
 void x87_fst_sti(cpu_t *cpu, const insn_t *in);         /* aux 1: FSTP */
+void x87_fstp_nce(cpu_t *cpu, const insn_t *in);        /* D9 D8-DF */
 void x87_fst_m32(cpu_t *cpu, const insn_t *in);         /* aux 1: FSTP */
 void x87_fst_m64(cpu_t *cpu, const insn_t *in);
 void x87_fstp_m80(cpu_t *cpu, const insn_t *in);

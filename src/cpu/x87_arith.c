@@ -168,6 +168,15 @@ void x87_fxtract(cpu_t *cpu, const insn_t *in)
     x87_retire_s(cpu, in, &s);
 }
 
+/* Finite (denormal) x REM infinity is x itself (SDM Vol.2 FPREM Table
+ * 3-30), without UE even when UE is unmasked: softfloat's sf_f80_rem
+ * wraps a denormal x in that case, so the result is taken here. */
+static bool rem_by_infinity(sf_f80 a, sf_f80 b)
+{
+    return (b.se & 0x7fff) == 0x7fff && b.sig == 1ull << 63 && (a.se & 0x7fff) != 0x7fff &&
+           !sf_f80_is_unsupported(a);
+}
+
 /* FPREM (aux 0) and FPREM1 (aux 1): ST(0) = remainder of ST(0) / ST(1);
  * C2 = incomplete, else C0, C3, C1 = quotient bits 2, 1, 0. Without a
  * quotient (NaN result, stack fault, stopped) the host clears C2 and C1
@@ -178,8 +187,14 @@ void x87_fprem(cpu_t *cpu, const insn_t *in)
     sf_status s = x87_status(cpu);
     sf_f80 r = sf_f80_default_nan();
     uint16_t cc = 0;
-    if (!x87_underflow2(cpu, 0, 1, &s))
-        r = sf_f80_rem(&s, x87_get(cpu, 0), x87_get(cpu, 1), in->aux != 0, &cc);
+    if (!x87_underflow2(cpu, 0, 1, &s)) {
+        sf_f80 a = x87_get(cpu, 0), b = x87_get(cpu, 1);
+        r = sf_f80_rem(&s, a, b, in->aux != 0, &cc);
+        if (rem_by_infinity(a, b)) {
+            r = a;
+            s.flags &= (uint8_t)~(SF_UE | SF_PE);
+        }
+    }
     if (x87_deliver(cpu, 0, r, &s) && !sf_f80_is_nan(r))
         x87_set_cc(cpu, SW_CC, cc);
     else

@@ -180,6 +180,32 @@ static unsigned env_size(const insn_t *in)
     return in->opsz == 2 ? ENV16 : ENV32;
 }
 
+/* ---- memory access order ----
+ * The host touches an image in three steps: its first field (a word in
+ * the 16-bit formats, a dword in the 32-bit ones), its last byte, then
+ * the rest; the fault it reports is the first of those that fails. */
+
+static unsigned first_field(const insn_t *in)
+{
+    return in->opsz == 2 ? 2 : 4;
+}
+
+static void image_write(cpu_t *cpu, const insn_t *in, const uint8_t *img, unsigned n)
+{
+    uint64_t ea = insn_ea(cpu, in);
+    mmu_probe_write(cpu, in->seg, ea, first_field(in));
+    mmu_probe_write(cpu, in->seg, ea + n - 1, 1);
+    mmu_write_bytes(cpu, in->seg, ea, img, n);
+}
+
+static void image_read(cpu_t *cpu, const insn_t *in, uint8_t *img, unsigned n)
+{
+    uint64_t ea = insn_ea(cpu, in);
+    mmu_read(cpu, in->seg, ea, first_field(in));
+    mmu_read8(cpu, in->seg, ea + n - 1);
+    mmu_read_bytes(cpu, in->seg, ea, img, n);
+}
+
 /* ---- the instructions ---- */
 
 /* FNSTENV: store, then mask every exception (SDM Vol.2 FSTENV), which
@@ -188,7 +214,7 @@ void x87_fnstenv(cpu_t *cpu, const insn_t *in)
 {
     uint8_t img[ENV32];
     unsigned n = env_store(cpu, in, img);
-    mmu_write_bytes(cpu, in->seg, insn_ea(cpu, in), img, n);
+    image_write(cpu, in, img, n);
     cpu->fpu.fcw |= SW_EXC;
     x87_update_es(cpu);
 }
@@ -199,7 +225,7 @@ void x87_fldenv(cpu_t *cpu, const insn_t *in)
 {
     x87_wait(cpu);
     uint8_t img[ENV32];
-    mmu_read_bytes(cpu, in->seg, insn_ea(cpu, in), img, env_size(in));
+    image_read(cpu, in, img, env_size(in));
     tags_from_load(cpu, env_load(cpu, in, img));
 }
 
@@ -213,7 +239,7 @@ void x87_fnsave(cpu_t *cpu, const insn_t *in)
         memcpy(img + n + 10 * i, &v.sig, 8);
         put16(img + n + 10 * i + 8, v.se);
     }
-    mmu_write_bytes(cpu, in->seg, insn_ea(cpu, in), img, n + REGS);
+    image_write(cpu, in, img, n + REGS);
     x87_reset_state(cpu);
 }
 
@@ -223,7 +249,7 @@ void x87_frstor(cpu_t *cpu, const insn_t *in)
     x87_wait(cpu);
     uint8_t img[ENV32 + REGS];
     unsigned n = env_size(in);
-    mmu_read_bytes(cpu, in->seg, insn_ea(cpu, in), img, n + REGS);
+    image_read(cpu, in, img, n + REGS);
     uint16_t tags = env_load(cpu, in, img);
     for (unsigned i = 0; i < 8; i++) {
         x87reg_t *r = &cpu->fpu.st[x87_phys(cpu, i)];

@@ -31,7 +31,18 @@ void x87_fld_sti(cpu_t *cpu, const insn_t *in)
     push_result(cpu, in, &s, v, false, 0);
 }
 
-/* FLD m32fp/m64fp: exact; DE for a denormal, IE for an SNaN (quieted). */
+/* FLD m32fp/m64fp: exact; DE for a denormal, IE for an SNaN (quieted).
+ * Only an unmasked IE stops the load: with DE unmasked the host still
+ * pushes the value (and DE is pending). */
+static void fld_converted(cpu_t *cpu, const insn_t *in, sf_status *s, sf_f80 v, uint64_t ea)
+{
+    x87_set_c1(cpu, s->c1);
+    if (!x87_stops(cpu, s->flags, SW_IE))
+        x87_push(cpu, v);
+    x87_signal(cpu, s->flags);
+    x87_retire_mem_s(cpu, in, s, ea);
+}
+
 void x87_fld_m32(cpu_t *cpu, const insn_t *in)
 {
     x87_wait(cpu);
@@ -41,7 +52,7 @@ void x87_fld_m32(cpu_t *cpu, const insn_t *in)
     sf_f80 v = sf_f80_default_nan();
     if (!x87_overflow(cpu, &s))
         v = sf_f32_to_f80(&s, m);
-    push_result(cpu, in, &s, v, true, ea);
+    fld_converted(cpu, in, &s, v, ea);
 }
 
 void x87_fld_m64(cpu_t *cpu, const insn_t *in)
@@ -53,7 +64,7 @@ void x87_fld_m64(cpu_t *cpu, const insn_t *in)
     sf_f80 v = sf_f80_default_nan();
     if (!x87_overflow(cpu, &s))
         v = sf_f64_to_f80(&s, m);
-    push_result(cpu, in, &s, v, true, ea);
+    fld_converted(cpu, in, &s, v, ea);
 }
 
 /* FLD m80fp: the bits as they are, SNaNs included. */
@@ -106,7 +117,7 @@ void x87_fbld(cpu_t *cpu, const insn_t *in)
     x87_wait(cpu);
     uint64_t ea = insn_ea(cpu, in);
     uint8_t b[10];
-    mmu_read_bytes(cpu, in->seg, ea, b, sizeof b);
+    x87_read_10(cpu, in, ea, b);
     sf_status s = x87_status(cpu);
     sf_f80 v = sf_f80_default_nan();
     if (!x87_overflow(cpu, &s))
@@ -147,6 +158,19 @@ void x87_fst_sti(cpu_t *cpu, const insn_t *in)
     if (x87_deliver(cpu, in->rm, v, &s) && in->aux)
         x87_pop(cpu);
     x87_retire_s(cpu, in, &s);
+}
+
+/* D9 D8-DF (FSTP1 in old tables, "FSTPNCE" in Capstone): as FSTP ST(i)
+ * when ST(0) holds a value; with ST(0) empty the host signals nothing,
+ * writes nothing, clears C1 and pops. */
+void x87_fstp_nce(cpu_t *cpu, const insn_t *in)
+{
+    x87_wait(cpu);
+    if (!x87_empty(cpu, 0))
+        x87_put(cpu, in->rm, x87_get(cpu, 0));
+    x87_set_c1(cpu, false);
+    x87_pop(cpu);
+    x87_retire(cpu, in, false);
 }
 
 /* After a memory store (or its suppression): C1, flags, pop. */
@@ -262,7 +286,7 @@ void x87_fbstp(cpu_t *cpu, const insn_t *in)
         sf_f80_to_bcd(&s, x87_get(cpu, 0), b);
     bool store = !x87_stops(cpu, s.flags, SW_STOP);
     if (store)
-        mmu_write_bytes(cpu, in->seg, ea, b, sizeof b);
+        x87_write_10(cpu, in, ea, b);
     store_finish(cpu, in, &s, store, true, ea);
 }
 

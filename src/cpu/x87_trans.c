@@ -42,37 +42,43 @@ void x87_fpatan(cpu_t *cpu, const insn_t *in)
 }
 
 /* FSIN (aux 0), FCOS (aux 1): C2 = 1 and ST(0) unchanged when
- * |ST(0)| >= 2^63 (SDM Vol.1 §8.3.10). */
+ * |ST(0)| >= 2^63 (SDM Vol.1 §8.3.10); C2 = 0 on any other outcome.
+ * fcos_no_underflow: |cos x| is never tiny for an x87 argument, but
+ * sf_f80_fcos raises UE for a denormal x (result 1.0); the host does not,
+ * so UE is dropped here. */
 void x87_fsin(cpu_t *cpu, const insn_t *in)
 {
     x87_wait(cpu);
     sf_status s = x87_status(cpu);
     sf_f80 r = sf_f80_default_nan();
     bool c2 = false;
-    if (!x87_underflow1(cpu, 0, &s))
-        r = in->aux ? sf_f80_fcos(&s, x87_get(cpu, 0), &c2) : sf_f80_fsin(&s, x87_get(cpu, 0), &c2);
-    if (x87_deliver(cpu, 0, r, &s))
-        x87_set_cc(cpu, SW_C2, c2 ? SW_C2 : 0);
+    if (!x87_underflow1(cpu, 0, &s)) {
+        if (in->aux) {
+            r = sf_f80_fcos(&s, x87_get(cpu, 0), &c2);
+            s.flags &= (uint8_t)~SF_UE;     /* see fcos_no_underflow */
+        } else {
+            r = sf_f80_fsin(&s, x87_get(cpu, 0), &c2);
+        }
+    }
+    x87_set_cc(cpu, SW_C2, c2 ? SW_C2 : 0);
+    x87_deliver(cpu, 0, r, &s);
     x87_retire_s(cpu, in, &s);
 }
 
-/* FPTAN: ST(0) = tan ST(0), then 1.0 is pushed; out of range: C2 = 1,
- * nothing changes. The push needs room before anything is computed. */
+/* FPTAN: ST(0) = tan ST(0), then 1.0 is pushed (a NaN result is pushed
+ * instead, as on the host); out of range: C2 = 1, nothing changes. The
+ * push needs room before anything is computed. */
 void x87_fptan(cpu_t *cpu, const insn_t *in)
 {
     x87_wait(cpu);
     sf_status s = x87_status(cpu);
-    sf_f80 r = sf_f80_default_nan(), one = sf_f80_default_nan();
+    sf_f80 r = sf_f80_default_nan();
     bool c2 = false;
-    if (!x87_underflow1(cpu, 0, &s) && !x87_overflow(cpu, &s)) {
+    if (!x87_underflow1(cpu, 0, &s) && !x87_overflow(cpu, &s))
         r = sf_f80_fptan(&s, x87_get(cpu, 0), &c2);
-        one = sf_f80_make(0x3fff, 1ull << 63);
-    }
-    if (x87_deliver(cpu, 0, r, &s)) {
-        x87_set_cc(cpu, SW_C2, c2 ? SW_C2 : 0);
-        if (!c2)
-            x87_push(cpu, one);
-    }
+    x87_set_cc(cpu, SW_C2, c2 ? SW_C2 : 0);
+    if (x87_deliver(cpu, 0, r, &s) && !c2)
+        x87_push(cpu, sf_f80_is_nan(r) ? r : sf_f80_make(0x3fff, 1ull << 63));
     x87_retire_s(cpu, in, &s);
 }
 
@@ -85,10 +91,8 @@ void x87_fsincos(cpu_t *cpu, const insn_t *in)
     bool c2 = false;
     if (!x87_underflow1(cpu, 0, &s) && !x87_overflow(cpu, &s))
         sn = sf_f80_fsincos(&s, x87_get(cpu, 0), &cs, &c2);
-    if (x87_deliver(cpu, 0, sn, &s)) {
-        x87_set_cc(cpu, SW_C2, c2 ? SW_C2 : 0);
-        if (!c2)
-            x87_push(cpu, cs);
-    }
+    x87_set_cc(cpu, SW_C2, c2 ? SW_C2 : 0);
+    if (x87_deliver(cpu, 0, sn, &s) && !c2)
+        x87_push(cpu, cs);
     x87_retire_s(cpu, in, &s);
 }

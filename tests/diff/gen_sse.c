@@ -1,6 +1,6 @@
-/* MMX, SSE..SSE4.2 (non floating-point) and x87/SSE state instruction
- * forms of 64-bit mode. Names are "simd_<family>/<mnemonic>_<form>" so a
- * family can be selected with --filter 'simd_int/ *' (without the space). */
+/* MMX, SSE..SSE4.2 and x87/SSE state instruction forms of 64-bit mode.
+ * Names are "simd_<family>/<mnemonic>_<form>", families int, sse4, str,
+ * shuf, mov, state and fp: --filter simd_fp/ selects one. */
 #include "gen.h"
 
 #include <string.h>
@@ -100,7 +100,12 @@ static void xrstor_post(struct gen *g)
     if (chance(g, 5))
         bv |= (1ULL << rndn(g, 64)) & ~HOST_ONLY_XFEATURES & ~3ULL;
     gen_mem_write(g, g->ea + 512, bv, 8);
-    gen_mem_write(g, g->ea + 520, chance(g, 5) ? 1ULL << rndn(g, 64) : 0, 8);
+    /* XCOMP_BV: bit 63 (the compacted form, which the host has) only with
+     * a component neither CPU knows, so that both raise #GP */
+    uint64_t xc = 0;
+    if (chance(g, 5))
+        xc = chance(g, 50) ? 1ULL << rndn(g, 63) : (1ULL << 63) | (1ULL << (8 + rndn(g, 55)));
+    gen_mem_write(g, g->ea + 520, xc, 8);
     gen_mem_write(g, g->ea + 528, chance(g, 5) ? 1ULL << rndn(g, 64) : 0, 8);
 }
 

@@ -65,7 +65,7 @@ static struct f80 any_f80(struct gen *g)
 {
     struct f80 v = { norm_sig(g), (uint16_t)(sign_bit(g) | (0x3FFF - 70 + rndn(g, 140))) };
     uint16_t s = v.se & 0x8000;
-    switch (rndn(g, 20)) {
+    switch (rndn(g, 22)) {
     case 0: v.sig = 0; v.se = s; break;                                          /* zero */
     case 1: v.sig = 1ULL << 63; v.se = s | 0x7FFF; break;                        /* infinity */
     case 2: v.sig = rnd(g) | 3ULL << 62; v.se = s | 0x7FFF; break;              /* QNaN */
@@ -75,7 +75,9 @@ static struct f80 any_f80(struct gen *g)
     case 6: v.sig &= ~(1ULL << 63); break;                                       /* unnormal */
     case 7: v.sig = rnd(g) & ~(1ULL << 63); v.se = s | 0x7FFF; break;            /* pseudo-NaN/infinity */
     case 8: v.se = (uint16_t)(s | (0x3FFF + rndn(g, 20))); v.sig &= ~0ULL << 44; break; /* small integer */
-    case 9: v.se = (uint16_t)(s | (rndn(g, 2) ? 1 + rndn(g, 80) : 0x7FFE - rndn(g, 80))); break; /* extremes */
+    case 9: case 12: case 13:                                                    /* extremes */
+        v.se = (uint16_t)(s | (rndn(g, 2) ? 1 + rndn(g, 80) : 0x7FFE - rndn(g, 80)));
+        break;
     case 10: v.se = (uint16_t)(s | rndn(g, 0x7FFF)); break;                      /* any exponent */
     case 11: v.sig = rnd(g); v.se = 0xFFFF; break;                               /* written by MMX */
     default: break;
@@ -253,14 +255,21 @@ static uint16_t gen_fcw(struct gen *g)
 
 /* ---- the x87 state of a case ---- */
 
-/* ST(0)..ST(n-1) valid and the rest empty, as real code has it; or the
- * generator's random tags. */
+/* ST(0)..ST(n-1) valid and the rest empty, as real code has it: mostly
+ * ST(0)-ST(6) (operands present, room for a push), some full stacks,
+ * some nearly empty ones; or the generator's random tags. */
 static void shape_tags(struct gen *g, uint8_t *fx)
 {
     unsigned top = (get16(fx + DIFF_FX_FSW) >> 11) & 7;
-    if (chance(g, 40))
+    unsigned k = (unsigned)rndn(g, 100), n;
+    if (k < 10)
         return;
-    unsigned n = (unsigned)rndn(g, 9);
+    if (k < 20)
+        n = (unsigned)rndn(g, 3);
+    else if (k < 88)
+        n = 7;
+    else
+        n = 8;
     uint8_t t = 0;
     for (unsigned i = 0; i < n; i++)
         t |= (uint8_t)(1u << ((top + i) & 7));
@@ -360,9 +369,22 @@ static void write_operand(struct gen *g)
         gen_mem_write(g, g->ea + i, buf[i], 1);
 }
 
+/* FOP, FIP and FDP as a previous instruction left them (the tester does
+ * not compare them, but a build that does sees which instructions keep
+ * them). */
+static void shape_pointers(struct gen *g, uint8_t *fx)
+{
+    if (chance(g, 50))
+        return;
+    put16(fx + DIFF_FX_FOP, (uint16_t)(rnd(g) & 0x7FF));
+    put64(fx + DIFF_FX_FIP, rnd(g) & 0x00007FFFFFFFFFFFULL);
+    put64(fx + DIFF_FX_FDP, rnd(g) & 0x00007FFFFFFFFFFFULL);
+}
+
 static void x87_post(struct gen *g)
 {
     uint8_t *fx = g->st->fx.raw;
+    shape_pointers(g, fx);
     shape_tags(g, fx);
     shape_status(g, fx);
     shape_regs(g, fx);

@@ -14,10 +14,12 @@
 /* Physical layout of the test machine. */
 #define RAM_SIZE (4u << 20)
 #define PT_BASE 0x100000u          /* page tables: 12 pages */
-#define SYS_PHYS 0x110000u         /* GDT, IDT, TSS; +0x1000 backs the top user page */
+#define SYS_PHYS 0x110000u         /* GDT and TSS page, IDT page; +0x2000 backs the top user page */
 #define CODE_PHYS 0x200000u
 #define DATA_PHYS 0x210000u
-#define SYS_LIN 0x30000000ull      /* where GDT/IDT/TSS are mapped (supervisor) */
+#define SYS_LIN 0x30000000ull      /* where GDT/TSS (+0) and IDT (+0x1000) are mapped (supervisor) */
+#define TSS_OFF 0x800u
+#define IDT_OFF 0x1000u
 
 enum { PTE_P = 1, PTE_W = 2, PTE_U = 4 };
 #define PTE_NX (1ull << 63)
@@ -44,13 +46,14 @@ static void build_page_tables(void)
     for (unsigned i = 0; i < DIFF_DATA_PAGES; i++)
         put64(pt + 0x4000 + i * 8, (DATA_PHYS + i * 0x1000) | PTE_P | PTE_W | PTE_U | PTE_NX);
     put64(pt + 0x5000, SYS_PHYS | PTE_P | PTE_W | PTE_NX);               /* supervisor only */
+    put64(pt + 0x5008, (SYS_PHYS + 0x1000) | PTE_P | PTE_W | PTE_NX);
     /* The host's Linux keeps the last page below 2^47 present but
      * supervisor-only (user accesses fault with P=1): mirror it. */
     uint64_t top_pdpt = PT_BASE + 0x9000, top_pd = PT_BASE + 0xa000, top_pt = PT_BASE + 0xb000;
     put64(pml4 + 255 * 8, top_pdpt | PTE_P | PTE_W | PTE_U);
     put64(top_pdpt + 511 * 8, top_pd | PTE_P | PTE_W | PTE_U);
     put64(top_pd + 511 * 8, top_pt | PTE_P | PTE_W | PTE_U);
-    put64(top_pt + 511 * 8, (SYS_PHYS + 0x1000) | PTE_P | PTE_W | PTE_NX);
+    put64(top_pt + 511 * 8, (SYS_PHYS + 0x2000) | PTE_P | PTE_W | PTE_NX);
 }
 
 /* IDT gates as Linux installs them: DPL 3 for #BP and #OF, else DPL 0
@@ -60,9 +63,27 @@ static void build_idt(void)
     for (unsigned v = 0; v < 256; v++) {
         uint64_t dpl = (v == 3 || v == 4) ? 3 : 0;
         uint64_t lo = 0x10 << 16 | (0x8eull << 40) | (dpl << 45);
-        put64(SYS_PHYS + 0x100 + v * 16, lo);
-        put64(SYS_PHYS + 0x100 + v * 16 + 8, 0);
+        put64(SYS_PHYS + IDT_OFF + v * 16, lo);
+        put64(SYS_PHYS + IDT_OFF + v * 16 + 8, 0);
     }
+}
+
+/* Linux's 64-bit GDT (arch/x86/include/asm/segment.h): kernel CS 0x10, DS
+ * 0x18, user CS32 0x23, DS 0x2b, CS64 0x33, TSS 0x40; the TSS's I/O
+ * bitmap offset lies past its limit, so IN/OUT at CPL 3 fault. */
+static void build_gdt(void)
+{
+    put64(SYS_PHYS + 0x10, 0x00af9b000000ffffull);
+    put64(SYS_PHYS + 0x18, 0x00cf93000000ffffull);
+    put64(SYS_PHYS + 0x20, 0x00cffb000000ffffull);
+    put64(SYS_PHYS + 0x28, 0x00cff3000000ffffull);
+    put64(SYS_PHYS + 0x30, 0x00affb000000ffffull);
+    uint64_t base = SYS_LIN + TSS_OFF, limit = 0x67;
+    uint64_t lo = limit | (base & 0xffffff) << 16 | 0x8bull << 40 | ((base >> 24) & 0xff) << 56;
+    put64(SYS_PHYS + 0x40, lo);
+    put64(SYS_PHYS + 0x48, base >> 32);
+    uint16_t iomap = 0x68;        /* beyond the limit: no bitmap */
+    phys_copy_to(&machine.mem, SYS_PHYS + TSS_OFF + 0x66, &iomap, 2);
 }
 
 static void seg_set(seg_t *s, uint16_t sel, uint32_t attr)
@@ -79,6 +100,7 @@ static int setup(void)
         return -1;
     build_page_tables();
     build_idt();
+    build_gdt();
     ready = true;
     return 0;
 }
@@ -98,8 +120,10 @@ static void set_mode(cpu_t *cpu)
     for (int s = SEG_ES; s <= SEG_GS; s++)
         if (s != SEG_CS && s != SEG_SS)
             seg_set(&cpu->seg[s], 0, SEGA_UNUSABLE);
-    cpu->gdtr = (dtr_t){ SYS_LIN, 0xff };
-    cpu->idtr = (dtr_t){ SYS_LIN + 0x100, 0xfff };
+    cpu->gdtr = (dtr_t){ SYS_LIN, 0x7f };
+    cpu->idtr = (dtr_t){ SYS_LIN + IDT_OFF, 0xfff };
+    cpu->seg[SEG_TR] = (seg_t){ .sel = 0x40, .base = SYS_LIN + TSS_OFF, .limit = 0x67, .attr = SEGA_P | 0xb };
+    cpu->seg[SEG_LDTR] = (seg_t){ .sel = 0, .attr = SEGA_UNUSABLE };
 }
 
 /* ---- x87 state between the FXSAVE image and cpu->fpu ---- */

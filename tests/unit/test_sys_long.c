@@ -136,6 +136,7 @@ START_TEST(compat_int_iretq)
     tvm_idt64(0x44, TVM_CS64, 0x20010, 0xe, 0, 0);
     tvm_code(TVM_CODE, prog, sizeof prog);
     tvm_code(0x20010, handler, sizeof handler);
+    cpu->deliver_exceptions = true;
     tvm_expect_halt(10);
     ck_assert_uint_eq(cpu->r[R_RSI], TVM_STACK0 - 40);
     ck_assert_uint_eq(cpu->r[R_RSP], TVM_STACK0);
@@ -191,12 +192,41 @@ START_TEST(int_from_user_64)
     tvm_code(TVM_CODE, prog, sizeof prog);
     tvm_code(0x20010, handler, sizeof handler);
     cpu->r[R_RBX] = 0xdead;
+    cpu->deliver_exceptions = true;
+    ck_assert_int_eq(cpu_run(cpu, 5), STOP_BUDGET);        /* INT, handler, IRETQ */
     tvm_expect_exc(EXC_GP, 0, TVM_CODE + 2);
     ck_assert_uint_eq(cpu->r[R_RBX], 0);
     ck_assert_uint_eq(cpu->r[R_RCX], TVM_STACK0 - 40);
     ck_assert_uint_eq(cpu->r[R_RDX], TVM_DS32_U);
     ck_assert_int_eq(cpu->cpl, 3);
     ck_assert_uint_eq(cpu->r[R_RSP], TVM_STACK3);
+}
+END_TEST
+
+/* With delivery left to the caller, INT3/INTO/INT1/INT n stop like
+ * traps (RIP past the instruction) once the gate checks pass; a DPL-0
+ * gate still makes INT n #GP(vector*8+2) at the instruction. */
+START_TEST(soft_interrupts_stop_as_traps)
+{
+    static const uint8_t prog[] = {
+        0xcc,                                    /* 10000: int3 */
+        0xf1,                                    /* 10001: int1 (no DPL check) */
+        0xcd, 0x80,                              /* 10002: int 0x80 (DPL 0) */
+    };
+    tvm_long(true, false);
+    for (unsigned v = 0; v < 256; v++)
+        tvm_idt64(v, TVM_CS64, 0x20000, 0xe, v == EXC_BP || v == EXC_OF ? 3 : 0, 0);
+    tvm_code(TVM_CODE, prog, sizeof prog);
+    tvm_expect_exc(EXC_BP, 0, TVM_CODE + 1);
+    tvm_expect_exc(EXC_DB, 0, TVM_CODE + 2);
+    tvm_expect_exc(EXC_GP, 0x80 * 8 + 2, TVM_CODE + 2);
+    ck_assert_int_eq(cpu->cpl, 3);
+    ck_assert_uint_eq(cpu->r[R_RSP], TVM_STACK3);
+    /* INTO in compatibility mode with OF set. */
+    tvm_long(true, true);
+    tvm_code(TVM_CODE, (const uint8_t[]){ 0xce }, 1);
+    cpu->rflags |= F_OF;
+    tvm_expect_exc(EXC_OF, 0, TVM_CODE + 1);
 }
 END_TEST
 
@@ -219,6 +249,7 @@ START_TEST(ist_and_alignment)
         tvm_idt64(0x42, TVM_CS64, 0x20030, 0xe, 0, ist);
         tvm_code(TVM_CODE, prog, sizeof prog);
         tvm_code(0x20030, handler, sizeof handler);
+        cpu->deliver_exceptions = true;
         tvm_expect_halt(10);
         ck_assert_uint_eq(cpu->r[R_RSI], ist ? 0x60000 - 40 : TVM_STACK0 - 16 - 40);
         ck_assert_uint_eq(cpu->r[R_RSP], TVM_STACK0 - 8);
@@ -540,6 +571,7 @@ static Suite *long_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, int_from_user_64);
     tcase_add_test(tc, ist_and_alignment);
+    tcase_add_test(tc, soft_interrupts_stop_as_traps);
     tcase_add_test(tc, exception_from_compat);
     tcase_add_test(tc, page_fault_and_double_fault);
     suite_add_tcase(s, tc);

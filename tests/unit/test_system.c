@@ -47,6 +47,7 @@ START_TEST(real_mode_far_and_ivt)
     tvm_put32(0x30002, 0x4000abcd);              /* far pointer 4000:abcd */
     tvm_real(0x1000, 0);
     cpu->rflags |= F_IF;
+    cpu->deliver_exceptions = true;
     tvm_expect_halt(100);
     ck_assert_uint_eq(tvm_get(0x30000, 2), 0x1234);
     ck_assert_uint_eq(cpu->r[R_RBX] & 0xffff, 0x5555);
@@ -176,6 +177,8 @@ START_TEST(prot16_interrupt_via_16bit_tss)
     tvm_idt32(0x43, TVM_CS16, 0x2000, 0x6, 3);
     tvm_code(0x1000, user, sizeof user);
     tvm_code(0x2000, handler, sizeof handler);
+    cpu->deliver_exceptions = true;
+    ck_assert_int_eq(cpu_run(cpu, 4), STOP_BUDGET);        /* INT, handler, IRET */
     tvm_expect_exc(EXC_GP, 0, 0x1002);
     ck_assert_uint_eq(cpu->r[R_RBX] & 0xffff, 0x7000 - 10);
     ck_assert_uint_eq(cpu->r[R_RCX] & 0xffff, TVM_DS16);
@@ -513,6 +516,7 @@ START_TEST(int_same_privilege)
     tvm_idt32(0x40, TVM_CS32, 0x20000, 0xe, 0);
     tvm_code(TVM_CODE, prog, sizeof prog);
     tvm_code(0x20000, handler, sizeof handler);
+    cpu->deliver_exceptions = true;
     tvm_expect_halt(20);
     ck_assert_uint_eq(cpu->r[R_RSI] & F_IF, 0);
     ck_assert(cpu->rflags & F_IF);
@@ -540,6 +544,8 @@ START_TEST(int_from_user)
     tvm_idt32(0x41, TVM_CS32, 0x20010, 0xe, 3);
     tvm_code(TVM_CODE, prog, sizeof prog);
     tvm_code(0x20010, handler, sizeof handler);
+    cpu->deliver_exceptions = true;
+    ck_assert_int_eq(cpu_run(cpu, 6), STOP_BUDGET);        /* INT, handler, IRET */
     tvm_expect_exc(EXC_GP, 0, TVM_CODE + 2);
     ck_assert_uint_eq(cpu->r[R_RBX], TVM_STACK0 - 20);
     ck_assert_uint_eq(cpu->r[R_RCX], TVM_DS32);
@@ -653,6 +659,7 @@ START_TEST(vm86_round_trip)
     ck_assert_int_eq(cpu->cpl, 3);
     ck_assert_uint_eq(cpu->seg[SEG_SS].base, 0x50000);
     ck_assert_uint_eq(cpu->r[R_RAX] & 0xffff, 0x3000);
+    cpu->deliver_exceptions = true;
     tvm_expect_halt(10);
     ck_assert_uint_eq(cpu->r[R_RAX], 0x3000);      /* DS pushed by the interrupt */
     ck_assert_uint_eq(cpu->r[R_RBX], 0);           /* and nulled */
