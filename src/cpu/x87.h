@@ -271,7 +271,7 @@ X87_INLINE void x87_retire_mem_s(cpu_t *cpu, const insn_t *in, const sf_status *
 /* ---- memory operands ----
  * 80-bit operands are two accesses on the host, the 8 significand bytes
  * and then the sign and exponent: a store whose second part faults has
- * already written the first (SDM Vol.3A §6.13 allows partial stores). */
+ * already written the first, as observed on the reference host. */
 
 X87_INLINE void x87_read_10(cpu_t *cpu, const insn_t *in, uint64_t ea, uint8_t b[10])
 {
@@ -385,7 +385,8 @@ void x87_fnstenv(cpu_t *cpu, const insn_t *in);
 void x87_fldenv(cpu_t *cpu, const insn_t *in);
 void x87_fnsave(cpu_t *cpu, const insn_t *in);
 void x87_frstor(cpu_t *cpu, const insn_t *in);
-/* FNINIT's state (SDM Vol.1 §8.1.10, Table 8-5... FINIT page) */
+/* FNINIT's state (SDM Vol.2 FINIT/FNINIT): FCW 037FH, FSW 0, all tags
+ * empty, pointers and FOP 0; the registers keep their contents. */
 void x87_reset_state(cpu_t *cpu);
 
 #endif

@@ -223,7 +223,7 @@ static void save_state(cpu_t *cpu, struct diff_state *st)
 static bool is_rep_string(cpu_t *cpu, const uint8_t *code, size_t len)
 {
     insn_t in;
-    if (insn_decode(cpu, code, (unsigned)len, &in) <= 0 || in.map != MAP_1B)
+    if (insn_decode(cpu, code, len < 15 ? (unsigned)len : 15, &in) <= 0 || in.map != MAP_1B)
         return false;
     bool string = (in.op >= 0xa4 && in.op <= 0xa7) || (in.op >= 0xaa && in.op <= 0xaf) ||
                   (in.op >= 0x6c && in.op <= 0x6f);
@@ -235,8 +235,8 @@ int diff_interp_run(const struct diff_state *in, const uint8_t *code, size_t len
 {
     if (!ready && setup() < 0)
         return -1;
-    if (len > 15 || code_off + len > 4096)
-        return -1;
+    if (code_off + len > 4096)
+        return -1;      /* longer than 15 bytes is fine: the decoder answers #GP */
     cpu_t *cpu = machine.cpu[0];
     uint8_t page[4096];
     memset(page, 0xcc, sizeof page);
