@@ -85,8 +85,9 @@ START_TEST(leaf7_and_extended_features)
     uint32_t r[4];
     cpuid(7, 0, r);
     ck_assert_uint_eq(r[EAX], 0);
-    ck_assert_uint_eq(r[EBX], BIT(3) /* BMI1 */ | BIT(7) /* SMEP */ | BIT(8) /* BMI2 */ |
-                                  BIT(19) /* ADX */ | BIT(20) /* SMAP */);
+    ck_assert_uint_eq(r[EBX], BIT(3) /* BMI1 */ | BIT(6) /* FDP_EXCPTN_ONLY */ | BIT(7) /* SMEP */ |
+                                  BIT(8) /* BMI2 */ | BIT(13) /* FCS/FDS deprecated */ | BIT(19) /* ADX */ |
+                                  BIT(20) /* SMAP */);
     ck_assert_uint_eq(r[ECX], BIT(2) /* UMIP */);
     ck_assert_uint_eq(r[EDX], BIT(26) /* IBRS/IBPB */ | BIT(27) /* STIBP */ |
                                   BIT(29) /* ARCH_CAPABILITIES */ | BIT(31) /* SSBD */);
