@@ -47,21 +47,24 @@ static inline tlb_entry_t *mmu_tlb_entry(cpu_t *cpu, uint64_t lin)
     return &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 }
 
-#define MMU_FAST_READ(bits)                                                          \
-    static inline uint##bits##_t mmu_read##bits(cpu_t *cpu, int seg, uint64_t ea)    \
+/* A load through the TLB tag `tag` (tag_r for reads, tag_w for the read
+ * half of a read-modify-write), else the slow path `slow`. */
+#define MMU_FAST_LOAD(name, tag, slow, bits)                                         \
+    static inline uint##bits##_t name##bits(cpu_t *cpu, int seg, uint64_t ea)       \
     {                                                                                \
         if (__builtin_expect(cpu->code_mode == CM_64, 1)) {                          \
             uint64_t lin = ea + cpu->seg_lin_base[seg];                              \
             tlb_entry_t *e = mmu_tlb_entry(cpu, lin);                                \
-            if (__builtin_expect(e->tag_r == (lin & ~0xfffull) &&                    \
+            if (__builtin_expect(e->tag == (lin & ~0xfffull) &&                      \
                                      (lin & 0xfff) <= 4096 - (bits) / 8, 1)) {       \
                 uint##bits##_t v;                                                    \
                 memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), sizeof v);   \
                 return v;                                                            \
             }                                                                        \
         }                                                                            \
-        return (uint##bits##_t)mmu_read_slow(cpu, seg, ea, (bits) / 8);              \
+        return (uint##bits##_t)slow(cpu, seg, ea, (bits) / 8);                       \
     }
+#define MMU_FAST_READ(bits) MMU_FAST_LOAD(mmu_read, tag_r, mmu_read_slow, bits)
 
 #define MMU_FAST_WRITE(bits)                                                         \
     static inline void mmu_write##bits(cpu_t *cpu, int seg, uint64_t ea, uint##bits##_t v) \
@@ -81,21 +84,7 @@ static inline tlb_entry_t *mmu_tlb_entry(cpu_t *cpu, uint64_t lin)
 /* The read half of a read-modify-write instruction checks write access: a
  * fault reports W=1 even though nothing was written yet (as the host CPU
  * does for ADD [mem], reg on a not-present page). */
-#define MMU_FAST_RMW(bits)                                                           \
-    static inline uint##bits##_t mmu_rmw_read##bits(cpu_t *cpu, int seg, uint64_t ea) \
-    {                                                                                \
-        if (__builtin_expect(cpu->code_mode == CM_64, 1)) {                          \
-            uint64_t lin = ea + cpu->seg_lin_base[seg];                              \
-            tlb_entry_t *e = mmu_tlb_entry(cpu, lin);                                \
-            if (__builtin_expect(e->tag_w == (lin & ~0xfffull) &&                    \
-                                     (lin & 0xfff) <= 4096 - (bits) / 8, 1)) {       \
-                uint##bits##_t v;                                                    \
-                memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), sizeof v);   \
-                return v;                                                            \
-            }                                                                        \
-        }                                                                            \
-        return (uint##bits##_t)mmu_rmw_read_slow(cpu, seg, ea, (bits) / 8);          \
-    }
+#define MMU_FAST_RMW(bits) MMU_FAST_LOAD(mmu_rmw_read, tag_w, mmu_rmw_read_slow, bits)
 
 MMU_FAST_READ(8)
 MMU_FAST_READ(16)

@@ -158,68 +158,50 @@ static const fp_forms_t cmp_forms = { { FP_PAIR(cmpps), FP_PAIR(cmppd), FP_PAIR(
 
 /* ---- SSE3 horizontal and alternating forms ---- */
 
-static void haddps_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b)
+typedef uint32_t (*f32_op)(sf_status *, uint32_t, uint32_t);
+typedef uint64_t (*f64_op)(sf_status *, uint64_t, uint64_t);
+
+/* Horizontal pairs: a0 op a1, a2 op a3, b0 op b1, b2 op b3 (SDM Vol.2 HADDPS). */
+static void horizontal_ps(cpu_t *cpu, const insn_t *in, const xmm_t *b, f32_op op)
 {
     const xmm_t *a = &cpu->xmm[in->reg];
     sf_status s;
     fp_status(cpu, &s);
     xmm_t r;
-    r.d[0] = sf_f32_add(&s, a->d[0], a->d[1]);
-    r.d[1] = sf_f32_add(&s, a->d[2], a->d[3]);
-    r.d[2] = sf_f32_add(&s, b->d[0], b->d[1]);
-    r.d[3] = sf_f32_add(&s, b->d[2], b->d[3]);
+    r.d[0] = op(&s, a->d[0], a->d[1]);
+    r.d[1] = op(&s, a->d[2], a->d[3]);
+    r.d[2] = op(&s, b->d[0], b->d[1]);
+    r.d[3] = op(&s, b->d[2], b->d[3]);
     fp_commit(cpu, &s);
     cpu->xmm[in->reg] = r;
 }
 
-static void hsubps_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b)
+static void horizontal_pd(cpu_t *cpu, const insn_t *in, const xmm_t *b, f64_op op)
 {
     const xmm_t *a = &cpu->xmm[in->reg];
     sf_status s;
     fp_status(cpu, &s);
     xmm_t r;
-    r.d[0] = sf_f32_sub(&s, a->d[0], a->d[1]);
-    r.d[1] = sf_f32_sub(&s, a->d[2], a->d[3]);
-    r.d[2] = sf_f32_sub(&s, b->d[0], b->d[1]);
-    r.d[3] = sf_f32_sub(&s, b->d[2], b->d[3]);
+    r.q[0] = op(&s, a->q[0], a->q[1]);
+    r.q[1] = op(&s, b->q[0], b->q[1]);
     fp_commit(cpu, &s);
     cpu->xmm[in->reg] = r;
 }
 
-static void haddpd_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b)
-{
-    const xmm_t *a = &cpu->xmm[in->reg];
-    sf_status s;
-    fp_status(cpu, &s);
-    xmm_t r;
-    r.q[0] = sf_f64_add(&s, a->q[0], a->q[1]);
-    r.q[1] = sf_f64_add(&s, b->q[0], b->q[1]);
-    fp_commit(cpu, &s);
-    cpu->xmm[in->reg] = r;
-}
+static void haddps_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b) { horizontal_ps(cpu, in, b, sf_f32_add); }
+static void hsubps_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b) { horizontal_ps(cpu, in, b, sf_f32_sub); }
+static void haddpd_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b) { horizontal_pd(cpu, in, b, sf_f64_add); }
+static void hsubpd_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b) { horizontal_pd(cpu, in, b, sf_f64_sub); }
 
-static void hsubpd_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b)
-{
-    const xmm_t *a = &cpu->xmm[in->reg];
-    sf_status s;
-    fp_status(cpu, &s);
-    xmm_t r;
-    r.q[0] = sf_f64_sub(&s, a->q[0], a->q[1]);
-    r.q[1] = sf_f64_sub(&s, b->q[0], b->q[1]);
-    fp_commit(cpu, &s);
-    cpu->xmm[in->reg] = r;
-}
-
+/* ADDSUB: subtract in even lanes, add in odd ones. */
 static void addsubps_exec(cpu_t *cpu, const insn_t *in, const xmm_t *b)
 {
     const xmm_t *a = &cpu->xmm[in->reg];
     sf_status s;
     fp_status(cpu, &s);
     xmm_t r;
-    r.d[0] = sf_f32_sub(&s, a->d[0], b->d[0]);
-    r.d[1] = sf_f32_add(&s, a->d[1], b->d[1]);
-    r.d[2] = sf_f32_sub(&s, a->d[2], b->d[2]);
-    r.d[3] = sf_f32_add(&s, a->d[3], b->d[3]);
+    for (int i = 0; i < 4; i++)
+        r.d[i] = (i & 1 ? sf_f32_add : sf_f32_sub)(&s, a->d[i], b->d[i]);
     fp_commit(cpu, &s);
     cpu->xmm[in->reg] = r;
 }
