@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     build-essential cmake clang pkg-config gdb busybox-static check
     libcapstone-dev libsdl2-dev libelf-dev
-    zlib1g-dev liblz4-dev liblzma-dev libzstd-dev
+    zlib1g-dev liblz4-dev liblzma-dev libzstd-dev libbz2-dev
 )
 
 die() {

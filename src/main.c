@@ -22,6 +22,8 @@ int main(int argc, char **argv)
         return 0;
     case CLI_CMD_RUN:
         return xenemu_run(&opt);
+    case CLI_CMD_INFO:
+        return xenemu_info(&opt);
     }
     fprintf(stderr, "xenemu: error: internal error: unknown command %d\n", (int)opt.command);
     return CLI_EXIT_USAGE;

@@ -22,6 +22,7 @@ enum cli_command {
     CLI_CMD_HELP,
     CLI_CMD_VERSION,
     CLI_CMD_RUN,
+    CLI_CMD_INFO,
 };
 
 enum cli_machine {

@@ -43,11 +43,15 @@ static const struct run_opt_spec run_opts[] = {
 
 static const char help_text[] =
     "Usage: xenemu run [options] KERNEL\n"
+    "       xenemu info KERNEL\n"
     "       xenemu --help | -h | help\n"
     "       xenemu --version\n"
     "\n"
     "Boots a PVH kernel (an ELF image with XEN_ELFNOTE_PHYS32_ENTRY) on an\n"
     "emulated x86-64 machine whose host is a model of the Xen hypervisor.\n"
+    "\n"
+    "info prints the kernel's entry point, load segments and Xen ELF notes\n"
+    "(a bzImage is unpacked to the ELF inside).\n"
     "\n"
     "Options for run (\"--opt VALUE\" and \"--opt=VALUE\" are the same):\n"
     "  --memory SIZE     guest RAM in bytes, or with a K, M, G or T suffix\n"
@@ -299,6 +303,18 @@ static int parse_run(struct parser *p, struct cli_options *out)
     return check_run_files(p, out);
 }
 
+/* xenemu info KERNEL */
+static int parse_info(struct parser *p, struct cli_options *out)
+{
+    out->command = CLI_CMD_INFO;
+    if (p->next >= p->argc)
+        return fail(p, "no KERNEL given (usage: xenemu info KERNEL)");
+    out->kernel = p->argv[p->next++];
+    if (p->next < p->argc)
+        return fail(p, "unexpected argument '%.64s' after the kernel", p->argv[p->next]);
+    return check_input_file(p, "kernel", out->kernel);
+}
+
 static void set_defaults(struct cli_options *out)
 {
     out->command = CLI_CMD_HELP;
@@ -326,6 +342,8 @@ int cli_parse(int argc, char **argv, struct cli_options *out, char *err,
     const char *cmd = argv[p.next++];
     if (strcmp(cmd, "run") == 0)
         return parse_run(&p, out);
+    if (strcmp(cmd, "info") == 0)
+        return parse_info(&p, out);
     if (is_help_word(cmd))
         out->command = CLI_CMD_HELP;
     else if (strcmp(cmd, "--version") == 0)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "xenemu/bzimage.h"
+#include "xenemu/decompress.h"
 #include "xenemu/loader.h"
 
 #define MAX_KERNEL_FILE (1ull << 30)
@@ -171,6 +173,20 @@ int kernel_parse(uint8_t *data, size_t size, kernel_image_t *k, char *err, size_
     return rc;
 }
 
+/* Replace a bzImage by the ELF kernel its payload holds. */
+static int unwrap_bzimage(uint8_t **data, size_t *size, char *err, size_t errlen)
+{
+    size_t off, len, elf_size;
+    uint8_t *elf;
+    if (bzimage_payload(*data, *size, &off, &len, err, errlen) < 0 ||
+        payload_unpack(*data + off, len, &elf, &elf_size, err, errlen) < 0)
+        return -1;
+    free(*data);
+    *data = elf;
+    *size = elf_size;
+    return 0;
+}
+
 int kernel_open(const char *path, kernel_image_t *k, char *err, size_t errlen)
 {
     memset(k, 0, sizeof *k);
@@ -190,6 +206,10 @@ int kernel_open(const char *path, kernel_image_t *k, char *err, size_t errlen)
         return fail(err, errlen, "cannot read kernel '%s'", path);
     }
     fclose(f);
+    if (bzimage_detect(data, size) && unwrap_bzimage(&data, &size, err, errlen) < 0) {
+        free(data);
+        return -1;
+    }
     if (kernel_parse(data, size, k, err, errlen) < 0) {
         kernel_free(k);
         return -1;
