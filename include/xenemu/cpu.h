@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "xenemu/lapic.h"
+
 struct machine;
 struct block;
+struct vmx;
 struct insn;
 
 /* General-purpose register numbers as encoded in ModRM/REX. R_ZERO always
@@ -114,6 +117,7 @@ enum cpu_unwind {
     UNWIND_EXCEPTION,   /* the current instruction faulted; it did not retire */
     UNWIND_STOP_AFTER,  /* the current instruction retired; leave the block */
     UNWIND_STALE,       /* the current instruction's block was invalidated; it did not run */
+    UNWIND_VMEXIT,      /* a VM exit replaced the guest state (src/vmx/vmexit.c) */
 };
 
 /* A pending exception raised by the current instruction. */
@@ -150,6 +154,9 @@ typedef struct cpu {
     uint8_t cpl;
     uint8_t stack32;               /* SS.B: 32-bit stack pointer outside 64-bit mode */
     bool pending_events;           /* something to look at between blocks */
+    uint32_t watch_flags;          /* RFLAGS bits that send the run loop to its slow path
+                                      between blocks (TF, RF; IF while an interrupt waits;
+                                      bit 1, always set in RFLAGS, while debugging) */
     uint64_t icount;               /* instructions retired */
     uint64_t stop_at;              /* leave the run loop when icount reaches this */
     uint64_t seg_lin_base[SEG_COUNT]; /* 64-bit mode: 0 except FS/GS (SDM Vol.3A §3.4.4) */
@@ -181,8 +188,18 @@ typedef struct cpu {
     jmp_buf unwind_jmp;
     bool halted;
 
+    /* Run loop, interrupts and debugging (exec.c, lapic.c, debugregs.c). */
+    uint64_t budget_end;           /* the caller's stop_at; stop_at may be lower (timer, shadow) */
+    uint64_t db_shadow_end;        /* MOV SS/POP SS: debug traps held while icount < this */
+    uint32_t db_hits;              /* DR6 B0-B3 of data breakpoints the current instruction hit */
+    uint32_t db_pending;           /* DR6 bits of a #DB trap held by a MOV SS shadow */
+    bool db_data;                  /* DR7 enables a data breakpoint: accesses take the slow path */
+    uint8_t db_stepping;           /* one instruction at a time: 1 + RFLAGS.TF before it */
+    lapic_t apic;
+
     struct machine *m;
     int id;
+    struct vmx *vmx;               /* VMX state (include/xenemu/vmx.h), NULL until first used */
     /* [0] supervisor, [1] user, [2] never filled: selected while every
      * access must take the slow path (alignment checking). */
     tlb_entry_t tlb_sets[3][TLB_SIZE];
@@ -224,6 +241,14 @@ _Noreturn void cpu_stop_after(cpu_t *cpu);
  * triple fault escalation (SDM Vol.3A ch.6). Returns false on a triple
  * fault. Called by the run loop when deliver_exceptions is set. */
 bool cpu_deliver_exception(cpu_t *cpu);
+
+/* A halted vCPU lets virtual time pass up to icount `until` (its timers
+ * fire; a deliverable interrupt wakes it at the next cpu_run). */
+void cpu_idle(cpu_t *cpu, uint64_t until);
+
+/* Data breakpoints (debugregs.c): the memory slow path reports each data
+ * access of the current instruction while cpu->db_data is set. */
+void cpu_debug_access(cpu_t *cpu, uint64_t lin, unsigned size, bool write);
 
 /* Print the registers of a vCPU that cannot continue. */
 void cpu_dump(cpu_t *cpu, FILE *f);

@@ -23,6 +23,8 @@ typedef struct machine {
     pio_fn pio;
     void *pio_opaque;
     uint64_t tsc_hz;          /* virtual TSC frequency: TSC = icount * tsc_hz / ips */
+    cpu_t *current;           /* the vCPU inside cpu_run (the local APIC MMIO window is per vCPU) */
+    lapic_window_t apic_window[LAPIC_MAX_WINDOWS];
 } machine_t;
 
 int machine_init(machine_t *m, int ncpu);

@@ -1,10 +1,13 @@
 /* The bare machine (`run --machine bare`): an ELF kernel in root mode with
  * no Xen, entered at its PVH entry (or its ELF entry with Multiboot 1
  * information), with the 0xE9 debug console, a 16550 UART at 0x3F8 and the
- * 0xF4 exit port. The test bench for the CPU and for VMX. */
+ * 0xF4 exit port. The test bench for the CPU and for VMX. Every vCPU runs
+ * on this thread, round-robin in fixed slices of virtual time (DESIGN.md,
+ * "The run loop"); APs wait for INIT/SIPI from the BSP's local APIC. */
 #include <stdio.h>
 #include <string.h>
 
+#include "xenemu/acpi.h"
 #include "xenemu/boot.h"
 #include "xenemu/devices.h"
 #include "xenemu/loader.h"
@@ -12,6 +15,7 @@
 #include "xenemu/run.h"
 
 #define BOOT_INFO_ADDR 0x6000u
+#define ACPI_ADDR 0xe0000u             /* in the reserved legacy hole, where a legacy RSDP scan looks too */
 #define MULTIBOOT_EAX 0x2badb002u
 #define SLICE 1000000u
 #define LOW_RAM_TOP 0xe0000000ull      /* RAM above this moves past 4 GiB, leaving an MMIO hole */
@@ -24,7 +28,18 @@ typedef struct bare {
     iobus_t bus;
     debugcon_t debugcon;
     uart16550_t uart;
+    acpi_pm_t acpi;
 } bare_t;
+
+/* ACPI S5 ends the run with status 0, as a poweroff (DESIGN.md). */
+static void acpi_poweroff(void *opaque)
+{
+    bare_t *b = opaque;
+    b->debugcon.exit_requested = true;
+    b->debugcon.exit_status = 0;
+    for (int i = 0; i < b->m.ncpu; i++)
+        b->m.cpu[i]->pending_events = true;
+}
 
 static int usage_error(const char *msg)
 {
@@ -86,6 +101,11 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
     }
     boot_memmap_t map;
     boot_memmap_default(&map, opt->memory_bytes < LOW_RAM_TOP ? opt->memory_bytes : LOW_RAM_TOP);
+    uint64_t rsdp = 0;
+    if (acpi_build(&b->m.mem, ACPI_ADDR, 0x100000 - ACPI_ADDR, b->m.ncpu, ACPI_PM_PORT, &rsdp) < 0) {
+        snprintf(err, errlen, "guest memory too small for the ACPI tables");
+        return -1;
+    }
     cpu_t *cpu = b->m.cpu[0];
     const xen_note_t *pvh = &b->kernel.note[XEN_ELFNOTE_PHYS32_ENTRY];
     if (pvh->present) {
@@ -93,7 +113,7 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
             snprintf(err, errlen, "PVH entry 0x%llx is above 4 GiB", (unsigned long long)pvh->value);
             return -1;
         }
-        boot_write_pvh_info(&b->m.mem, BOOT_INFO_ADDR, &map, opt->cmdline, &mod, nmods, 0);
+        boot_write_pvh_info(&b->m.mem, BOOT_INFO_ADDR, &map, opt->cmdline, &mod, nmods, rsdp);
         boot_set_entry32(cpu, (uint32_t)pvh->value, BOOT_INFO_ADDR, 0);
     } else if (b->kernel.has_multiboot && b->kernel.entry <= 0xffffffffull) {
         boot_write_multiboot_info(&b->m.mem, BOOT_INFO_ADDR, &map, opt->cmdline);
@@ -102,10 +122,12 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
         snprintf(err, errlen, "kernel '%s' has neither a PVH entry note nor a Multiboot header", opt->kernel);
         return -1;
     }
-    cpu->deliver_exceptions = true;
+    for (int i = 0; i < b->m.ncpu; i++)
+        b->m.cpu[i]->deliver_exceptions = true;
     iobus_attach(&b->bus, &b->m);
     debugcon_init(&b->debugcon, &b->bus, &b->m, stdout);
     uart16550_init(&b->uart, &b->bus, 0x3f8, stdout);
+    acpi_pm_init(&b->acpi, &b->bus, ACPI_PM_PORT, acpi_poweroff, b);
     return 0;
 }
 
@@ -117,28 +139,73 @@ static int stuck(cpu_t *cpu, const char *why)
     return EXIT_STUCK;
 }
 
-static int run_loop(bare_t *b)
+/* Run one vCPU until virtual time `end` (in instructions). Returns an exit
+ * status, or -1 to go on with the next vCPU. A halted vCPU idles to `end`. */
+static int run_cpu(bare_t *b, cpu_t *cpu, uint64_t end)
 {
-    cpu_t *cpu = b->m.cpu[0];
-    for (;;) {
-        enum cpu_stop s = cpu_run(cpu, SLICE);
+    while (cpu->icount < end) {
+        enum cpu_stop s = cpu_run(cpu, end - cpu->icount);
         fflush(stdout);
         if (b->debugcon.exit_requested)
             return b->debugcon.exit_status;
         switch (s) {
         case STOP_BUDGET:
-            break;
         case STOP_EVENT:
-            cpu->pending_events = false;
             break;
         case STOP_HALT:
-            /* Nothing on the bare machine raises interrupts yet. */
-            return stuck(cpu, "the vCPU halted and no interrupt can wake it");
+            cpu_idle(cpu, end);
+            break;
         case STOP_SHUTDOWN:
             return stuck(cpu, "triple fault");
         case STOP_EXCEPTION:
             return stuck(cpu, "unhandled exception");
         }
+    }
+    return -1;
+}
+
+/* Can an interrupt wake this halted vCPU right away? */
+static bool wakeable(const cpu_t *cpu)
+{
+    if (cpu->apic.wait_sipi)
+        return false;
+    if (!cpu->halted || cpu->apic.nmi_pending || cpu->apic.init_pending)
+        return true;
+    return (cpu->rflags & F_IF) && lapic_pending_vector(cpu) >= 0;
+}
+
+/* When every vCPU sleeps, time jumps to the earliest timer that can wake
+ * one (DESIGN.md, "Determinism"); UINT64_MAX when none can. */
+static uint64_t next_wakeup(const machine_t *m)
+{
+    uint64_t t = UINT64_MAX;
+    for (int i = 0; i < m->ncpu; i++) {
+        const cpu_t *c = m->cpu[i];
+        if (wakeable(c))
+            return c->icount;
+        if (!c->apic.wait_sipi && (c->rflags & F_IF) && c->apic.deadline < t)
+            t = c->apic.deadline;
+    }
+    return t;
+}
+
+static int run_loop(bare_t *b)
+{
+    machine_t *m = &b->m;
+    uint64_t now = m->cpu[0]->icount;
+    for (;;) {
+        uint64_t end = now + SLICE;
+        for (int i = 0; i < m->ncpu; i++) {
+            int status = run_cpu(b, m->cpu[i], end);
+            if (status >= 0)
+                return status;
+        }
+        now = end;
+        uint64_t wake = next_wakeup(m);
+        if (wake == UINT64_MAX)
+            return stuck(m->cpu[0], "every vCPU halted and no interrupt can wake it");
+        if (wake > now)
+            now = wake;
     }
 }
 

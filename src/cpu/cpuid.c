@@ -1,19 +1,23 @@
 /* The CPUID model (SDM Vol.2 CPUID): an Intel family-6 CPU that reports
  * exactly what the interpreter implements. Every feature flag comes from
- * the one table below; later issues add VMX, APIC and x2APIC there. */
+ * the one table below. */
 #include <string.h>
 
 #include "system.h"
 
 #include "xenemu/machine.h"
+#include "xenemu/vmx.h"
 
 /* Implemented features (OSXSAVE is added from CR4 at query time). */
 static const uint16_t implemented[] = {
     /* leaf 1 EDX */
     X86_FPU, X86_PSE, X86_TSC, X86_MSR, X86_PAE, X86_CX8, X86_SEP, X86_MTRR, X86_PGE,
     X86_CMOV, X86_PAT, X86_CLFSH, X86_MMX, X86_FXSR, X86_SSE, X86_SSE2,
+    X86_APIC,                                       /* lapic.c */
     /* leaf 1 ECX */
     X86_SSE3, X86_SSSE3, X86_CX16, X86_SSE41, X86_SSE42, X86_MOVBE, X86_POPCNT, X86_XSAVE,
+    X86_X2APIC, X86_TSC_DEADLINE,                   /* lapic.c, lapic_timer.c */
+    X86_VMX,                                        /* src/vmx */
     /* leaf 7 */
     X86_BMI1, X86_SMEP, X86_BMI2, X86_ADX, X86_SMAP, X86_UMIP,
     X86_FDP_EXCPTN_ONLY, X86_FCS_FDS_DEPRECATED,    /* as the x87 model behaves */
@@ -79,14 +83,15 @@ static void leaf_xsave(uint32_t sub, uint32_t out[4])
     }
 }
 
-/* Leaves 0x15/0x16: TSC = 1 MHz crystal * (TSC MHz / 1). */
+/* Leaves 0x15/0x16: TSC = crystal * (TSC MHz / crystal MHz); the crystal
+ * also clocks the APIC timer (LAPIC_TIMER_HZ). */
 static void leaf_tsc(const cpu_t *cpu, uint32_t leaf, uint32_t out[4])
 {
     uint32_t mhz = (uint32_t)(cpu_tsc_hz(cpu) / 1000000u);
     if (leaf == 0x15) {
-        out[0] = 1;
+        out[0] = (uint32_t)(LAPIC_TIMER_HZ / 1000000u);
         out[1] = mhz;
-        out[2] = 1000000;
+        out[2] = (uint32_t)LAPIC_TIMER_HZ;
     } else {
         out[0] = mhz;
         out[1] = mhz;
@@ -152,6 +157,8 @@ void insn_cpuid(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
     uint32_t out[4];
+    if (vmx_nonroot(cpu))
+        vmx_intercept(cpu, VEV_CPUID, 0);     /* unconditional VM exit (SDM Vol.3C §26.1.2) */
     cpuid_query(cpu, (uint32_t)cpu->r[R_RAX], (uint32_t)cpu->r[R_RCX], out);
     cpu->r[R_RAX] = out[0];
     cpu->r[R_RBX] = out[1];

@@ -2,6 +2,7 @@
  * CMOVcc/SETcc, XADD, CMPXCHG(8B/16B), BSWAP, flag instructions, NOPs,
  * XLAT, ENTER/LEAVE (SDM Vol.2). */
 #include "ops.h"
+#include "xenemu/vmx.h"
 
 /* ---- stack ---- */
 
@@ -139,11 +140,19 @@ static void h_mov_from_sreg(cpu_t *cpu, const insn_t *in)
         gpr_set(cpu, in->rm, in->opsz == 2 ? 2 : in->opsz, sel);
 }
 
+/* MOV SS and POP SS block interrupts and debug traps until the next
+ * instruction retires (SDM Vol.3A §6.8.3). */
+static void ss_shadow(cpu_t *cpu)
+{
+    cpu->irq_shadow_end = cpu->db_shadow_end = cpu_retired(cpu) + 2;
+}
+
 static void h_mov_to_sreg(cpu_t *cpu, const insn_t *in)
 {
     uint16_t sel = (uint16_t)rm_get(cpu, in, 2);
     seg_load(cpu, in->aux, sel);
-    /* MOV SS blocks interrupts and debug traps for one instruction. */
+    if (in->aux == SEG_SS)
+        ss_shadow(cpu);
     cpu_stop_after(cpu);
 }
 
@@ -212,12 +221,20 @@ static void h_nop(cpu_t *cpu, const insn_t *in)
     (void)in;
 }
 
+/* PAUSE (F3 90): a NOP, or a VM exit under "PAUSE exiting" (SDM Vol.3C §26.1.3). */
+static void h_pause(cpu_t *cpu, const insn_t *in)
+{
+    (void)in;
+    if (vmx_nonroot(cpu))
+        vmx_intercept(cpu, VEV_PAUSE, 0);
+}
+
 void sel_xchg(dctx_t *d, insn_t *in)
 {
     if (in->op >= 0x90) {
         /* 90 is NOP (also with F3: PAUSE), except REX.B makes it XCHG R8. */
         if (in->rm == R_RAX) {
-            in->fn = h_nop;
+            in->fn = d->rep == 0xf3 ? h_pause : h_nop;
             return;
         }
         in->reg = R_RAX;
@@ -347,8 +364,10 @@ static void h_pop_sreg(cpu_t *cpu, const insn_t *in)
     uint16_t sel = (uint16_t)stack_peek(cpu, 0, 2);
     seg_load(cpu, in->aux, sel);
     stack_adjust(cpu, in->opsz);
-    if (in->aux == SEG_SS)
+    if (in->aux == SEG_SS) {
+        ss_shadow(cpu);
         cpu_stop_after(cpu);
+    }
 }
 
 void sel_push_sreg(dctx_t *d, insn_t *in)
@@ -698,6 +717,10 @@ void sel_grp9(dctx_t *d, insn_t *in)
     }
     if ((in->flags & INF_LOCK) || !mem) {
         in->fn = insn_ud;
+        return;
+    }
+    if (d->regf >= 6) {
+        sel_vmx_grp9(d, in);          /* VMPTRLD, VMCLEAR, VMXON, VMPTRST (src/vmx) */
         return;
     }
     in->fn = insn_ud;

@@ -1,11 +1,16 @@
 /* The run loop (DESIGN.md, "The run loop"): walk predecoded blocks until the
  * budget ends or something stops the vCPU. Exceptions and early block exits
- * unwind here with longjmp, so handlers pay nothing for them. */
+ * unwind here with longjmp, so handlers pay nothing for them. Between
+ * blocks: the APIC timer, interrupt acceptance, HLT and, while debugging,
+ * one instruction at a time (SDM Vol.3A §6.8, ch.11, ch.18). */
 #include <string.h>
 
 #include "block.h"
+#include "debugregs.h"
+#include "ops.h"
 #include "xenemu/flags.h"
 #include "xenemu/mmu.h"
+#include "xenemu/vmx.h"
 
 void cpu_update_mode(cpu_t *cpu)
 {
@@ -28,7 +33,8 @@ void cpu_update_mode(cpu_t *cpu)
     for (int s = 0; s < SEG_COUNT; s++)
         cpu->seg_lin_base[s] = (s == SEG_FS || s == SEG_GS) ? cpu->seg[s].base : 0;
     bool align_check = (cpu->cr0 & CR0_AM) && (cpu->rflags & F_AC) && cpu->cpl == 3;
-    cpu->tlb = align_check ? cpu->tlb_sets[2] : cpu->tlb_sets[cpu->cpl == 3];
+    /* Alignment checks and data breakpoints see every access. */
+    cpu->tlb = align_check || cpu->db_data ? cpu->tlb_sets[2] : cpu->tlb_sets[cpu->cpl == 3];
     /* What decoded blocks depend on (besides their bytes). */
     cpu->decode_key = cpu->code_mode | (uint32_t)(cpu->cr0 & (CR0_MP | CR0_EM | CR0_TS)) << 4 |
                       (uint32_t)((cpu->cr4 & (CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE)) >> 9) << 8;
@@ -73,6 +79,12 @@ void cpu_reset(cpu_t *cpu)
     cpu->pat = 0x0007040600070406ull;
     cpu->exc.vector = -1;
     cpu->halted = false;
+    cpu->irq_shadow_end = cpu->db_shadow_end = 0;
+    cpu->db_hits = cpu->db_pending = 0;
+    cpu->db_data = false;
+    cpu->db_stepping = 0;
+    cpu->watch_flags = F_TF | F_RF;
+    lapic_reset(cpu, false);
     mmu_flush_all(cpu);
     memset(cpu->jcache, 0, sizeof cpu->jcache);
     cpu_update_mode(cpu);
@@ -165,16 +177,23 @@ static inline block_t *chained(const cpu_t *cpu, const block_t *prev)
     return NULL;
 }
 
+/* run_blocks and between_blocks: keep running (not a cpu_stop value). */
+#define RUN_ON ((enum cpu_stop)-1)
+
 /* The hot loop. It has no setjmp of its own, so the compiler keeps cpu and
  * the instruction pointer in registers; cpu_run's setjmp catches unwinds.
  * cpu->cur is cleared before anything that may fault outside an
- * instruction (block lookup), so an unwind never blames a finished one. */
+ * instruction (block lookup), so an unwind never blames a finished one.
+ * Returns STOP_BUDGET at stop_at, RUN_ON when something needs a look
+ * between blocks (pending_events, or an RFLAGS bit in watch_flags). */
 static __attribute__((noinline)) enum cpu_stop run_blocks(cpu_t *cpu)
 {
     block_t *prev = NULL;
     for (;;) {
         if (cpu->icount >= cpu->stop_at)
             return STOP_BUDGET;
+        if (__builtin_expect((cpu->rflags & cpu->watch_flags) != 0, 0))
+            return RUN_ON;
         block_t *b = prev ? chained(cpu, prev) : NULL;
         if (!b) {
             cpu->cur = NULL;
@@ -195,34 +214,183 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(cpu_t *cpu)
         if (cpu->pending_events) {
             cpu->cur = NULL;
             cpu->cur_block = NULL;
-            return STOP_EVENT;
+            return RUN_ON;
         }
     }
 }
 
+/* Run one instruction with the debug checks around it (SDM Vol.3A ch.18). */
+static void step_one(cpu_t *cpu)
+{
+    cpu->cur = NULL;
+    cpu->cur_block = NULL;
+    dbg_before(cpu, code_lin(cpu));
+    block_t *b = block_next(cpu, NULL);
+    const insn_t *in = b->insn;
+    bool tf = (cpu->rflags & F_TF) != 0;
+    cpu->db_hits = 0;
+    cpu->db_stepping = (uint8_t)(1 + tf);
+    cpu->cur_block = b;
+    cpu->cur = in;
+    cpu->r[R_RIP] += in->len;
+    in->fn(cpu, in);
+    cpu->icount++;
+    cpu->cur = NULL;
+    cpu->cur_block = NULL;
+    cpu->db_stepping = 0;
+    dbg_after(cpu, in, tf);
+}
+
+/* Accept an NMI, or the APIC's highest interrupt when RFLAGS.IF is set and
+ * no STI/MOV SS shadow blocks it (SDM Vol.3A §6.8.3, §11.8.4). With IF
+ * clear, watch IF so the run loop looks again once it is set. Interrupts
+ * stay pending while the caller delivers events itself. */
+static void take_interrupt(cpu_t *cpu)
+{
+    cpu->watch_flags &= ~(uint32_t)F_IF;
+    if (!cpu->deliver_exceptions)
+        return;
+    if (cpu->apic.nmi_pending) {
+        cpu->apic.nmi_pending = false;
+        cpu->halted = false;
+        cpu_deliver_event(cpu, EXC_NMI, EV_EXTINT, 0);
+        return;
+    }
+    int v = lapic_pending_vector(cpu);
+    if (v < 0)
+        return;
+    if (!(cpu->rflags & F_IF)) {
+        cpu->watch_flags |= F_IF;
+        return;
+    }
+    if (cpu->icount < cpu->irq_shadow_end)
+        return;                       /* plan_stop ends the run at the shadow's end */
+    lapic_ack(cpu, v);
+    cpu->halted = false;
+    cpu_deliver_event(cpu, v, EV_EXTINT, 0);
+}
+
+/* HLT with IF set and the timer armed within the budget: time jumps to
+ * the deadline (DESIGN.md, "Determinism"). False: stay halted. */
+static bool idle_to_timer(cpu_t *cpu)
+{
+    uint64_t d = cpu->apic.deadline;
+    if (!(cpu->rflags & F_IF) || !cpu->deliver_exceptions || d >= cpu->budget_end)
+        return false;
+    if (d > cpu->icount)
+        cpu->icount = d;
+    lapic_timer_update(cpu);
+    take_interrupt(cpu);
+    return true;
+}
+
+void cpu_idle(cpu_t *cpu, uint64_t until)
+{
+    if (cpu->icount < until)
+        cpu->icount = until;
+    lapic_timer_update(cpu);
+    lapic_kick(cpu);
+}
+
+/* The run ends at the budget, the timer deadline, or the end of an
+ * interrupt shadow. */
+static void plan_stop(cpu_t *cpu)
+{
+    uint64_t s = cpu->budget_end;
+    if (cpu->apic.deadline < s)
+        s = cpu->apic.deadline;
+    if (cpu->irq_shadow_end > cpu->icount && cpu->irq_shadow_end < s)
+        s = cpu->irq_shadow_end;
+    if (vmx_nonroot(cpu))
+        s = vmx_stop_limit(cpu, s);   /* preemption timer, interrupt window */
+    cpu->stop_at = s;
+}
+
+static enum cpu_stop between_blocks(cpu_t *cpu)
+{
+    if (vmx_nonroot(cpu))
+        vmx_between_blocks(cpu);      /* may take a VM exit (longjmp) */
+    bool ev = cpu->pending_events;
+    cpu->pending_events = false;
+    if (cpu->apic.init_pending)
+        lapic_take_init(cpu);
+    if (cpu->apic.wait_sipi)
+        return STOP_HALT;
+    lapic_timer_update(cpu);
+    take_interrupt(cpu);
+    while (cpu->halted)
+        if (!idle_to_timer(cpu))
+            return ev ? STOP_EVENT : STOP_HALT;
+    plan_stop(cpu);
+    return ev ? STOP_EVENT : RUN_ON;
+}
+
+/* Faults push RF = 1 so the handler's IRET does not re-trigger an
+ * instruction breakpoint (SDM Vol.3A §18.3.1.1); #DB itself does not. */
+static bool is_fault(int v)
+{
+    return v == EXC_DE || v == EXC_BR || v == EXC_UD || v == EXC_NM || (v >= EXC_TS && v <= EXC_PF) ||
+           v == EXC_MF || v == EXC_AC || v == EXC_XM || v == EXC_VE;
+}
+
+/* After a longjmp to cpu_run: account, finish a debug step, deliver. */
+static enum cpu_stop after_unwind(cpu_t *cpu)
+{
+    const insn_t *in = cpu->cur;
+    account_unwind(cpu);
+    cpu->cur = NULL;
+    cpu->cur_block = NULL;
+    if (cpu->db_stepping) {
+        bool tf = cpu->db_stepping == 2;
+        cpu->db_stepping = 0;
+        if (cpu->unwind == UNWIND_STOP_AFTER && in) {
+            cpu->unwind = UNWIND_NONE;
+            dbg_after(cpu, in, tf);       /* may raise the #DB trap: back here */
+        }
+        cpu->db_hits = 0;
+    }
+    if (cpu->unwind == UNWIND_EXCEPTION) {
+        if (!cpu->deliver_exceptions)
+            return STOP_EXCEPTION;
+        if (is_fault(cpu->exc.vector))
+            cpu->rflags |= F_RF;
+        if (!cpu_deliver_exception(cpu))
+            return STOP_SHUTDOWN;
+        cpu->exc.vector = -1;
+    }
+    cpu->unwind = UNWIND_NONE;
+    dbg_refresh(cpu);                 /* MOV DR7, POPF, IRET may change it */
+    return RUN_ON;
+}
+
 enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
 {
-    cpu->stop_at = cpu->icount + budget;
+    cpu->budget_end = cpu->icount + budget;
+    cpu->stop_at = cpu->budget_end;
     cpu->cur = NULL;
     cpu->cur_block = NULL;
+    if (cpu->m)
+        cpu->m->current = cpu;
+    dbg_refresh(cpu);
     if (setjmp(cpu->unwind_jmp)) {
-        account_unwind(cpu);
+        enum cpu_stop s = after_unwind(cpu);
+        if (s != RUN_ON)
+            return s;
+    }
+    for (;;) {
+        enum cpu_stop s = between_blocks(cpu);
+        if (s != RUN_ON)
+            return s;
+        if (cpu->icount >= cpu->budget_end)
+            return STOP_BUDGET;
+        if (dbg_wants_step(cpu)) {
+            step_one(cpu);
+            continue;
+        }
+        s = run_blocks(cpu);
         cpu->cur = NULL;
         cpu->cur_block = NULL;
-        if (cpu->unwind == UNWIND_EXCEPTION) {
-            if (!cpu->deliver_exceptions)
-                return STOP_EXCEPTION;
-            if (!cpu_deliver_exception(cpu))
-                return STOP_SHUTDOWN;
-            cpu->exc.vector = -1;
-        }
-        if (cpu->halted)
-            return STOP_HALT;
-        if (cpu->pending_events)
-            return STOP_EVENT;
+        if (s != RUN_ON && s != STOP_BUDGET)
+            return s;
     }
-    enum cpu_stop stop = run_blocks(cpu);
-    cpu->cur = NULL;
-    cpu->cur_block = NULL;
-    return stop;
 }

@@ -6,6 +6,8 @@
 
 #include "system.h"
 
+#include "xenemu/vmx.h"
+
 typedef struct event {
     int vec;
     enum ev_kind kind;
@@ -293,6 +295,8 @@ static bool escalate(cpu_t *cpu)
 static void deliver_pending(cpu_t *cpu)
 {
     int v = cpu->exc.vector;
+    if (vmx_nonroot(cpu))
+        vmx_event_intercept(cpu, v, EV_EXC, cpu->exc.error_code);   /* exception bitmap: may VM exit */
     cpu->delivering = (uint16_t)(v + 1);
     if (v == EXC_PF)
         cpu->cr2 = cpu->exc.cr2;
@@ -316,9 +320,13 @@ bool cpu_deliver_exception(cpu_t *cpu)
             deliver_pending(cpu);
             break;
         }
+        if (cpu->unwind == UNWIND_VMEXIT)
+            break;                        /* the event became a VM exit (src/vmx) */
         if (cpu->exc.vector == EXC_PF)
             cpu->cr2 = cpu->exc.cr2;      /* loaded when detected, even if it becomes #DF */
         if (cpu->exc.vector < 0 || !escalate(cpu)) {
+            if (vmx_nonroot(cpu))
+                vmx_triple_fault(cpu);    /* VM exit 2: lands on the setjmp above */
             ok = false;
             break;
         }
@@ -350,6 +358,8 @@ _Noreturn static void stop_soft_event(cpu_t *cpu, int vec, enum ev_kind kind)
 
 static void soft_event(cpu_t *cpu, int vec, enum ev_kind kind)
 {
+    if (vmx_nonroot(cpu))
+        vmx_event_intercept(cpu, vec, kind, 0);   /* INT3/INTO/INT1 and the exception bitmap */
     if (!cpu->deliver_exceptions)
         stop_soft_event(cpu, vec, kind);
     cpu_deliver_event(cpu, vec, kind, 0);

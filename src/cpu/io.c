@@ -4,6 +4,7 @@
 #include "system.h"
 
 #include "xenemu/machine.h"
+#include "xenemu/vmx.h"
 
 /* The TSS I/O permission bitmap: every bit of the accessed ports must be
  * clear, and the bitmap bytes must lie within the TSS limit. */
@@ -22,13 +23,23 @@ static bool bitmap_allows(cpu_t *cpu, uint16_t port, unsigned size)
     return (bits & mask) == 0;
 }
 
-bool io_permitted(cpu_t *cpu, uint16_t port, unsigned size)
+static bool io_allowed(cpu_t *cpu, uint16_t port, unsigned size)
 {
     if (cpu_real(cpu))
         return true;
     if (!cpu_vm86(cpu) && cpu->cpl <= cpu_iopl(cpu))
         return true;
     return bitmap_allows(cpu, port, size);
+}
+
+/* In VMX non-root operation an allowed access may still be a VM exit
+ * (the privilege checks come first, SDM Vol.3C §26.1.1). */
+bool io_permitted(cpu_t *cpu, uint16_t port, unsigned size)
+{
+    bool ok = io_allowed(cpu, port, size);
+    if (ok && vmx_nonroot(cpu))
+        vmx_intercept_io(cpu, port, size);
+    return ok;
 }
 
 uint32_t io_in(cpu_t *cpu, uint16_t port, unsigned size)

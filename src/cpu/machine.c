@@ -4,6 +4,7 @@
 
 #include "block.h"
 #include "xenemu/machine.h"
+#include "xenemu/vmx.h"
 
 int machine_init(machine_t *m, int ncpu)
 {
@@ -29,8 +30,10 @@ int machine_init(machine_t *m, int ncpu)
 
 void machine_destroy(machine_t *m)
 {
-    for (int i = 0; i < m->ncpu; i++)
+    for (int i = 0; i < m->ncpu; i++) {
+        vmx_free(m->cpu[i]);          /* VMX state, allocated on first use */
         free(m->cpu[i]);
+    }
     m->ncpu = 0;
     block_cache_destroy(m);
     phys_destroy(&m->mem);

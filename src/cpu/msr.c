@@ -4,6 +4,9 @@
 #include "block.h"
 #include "system.h"
 
+#include "xenemu/lapic.h"
+#include "xenemu/vmx.h"
+
 enum {
     MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_FEATURE_CONTROL = 0x3a, MSR_SPEC_CTRL = 0x48,
     MSR_PRED_CMD = 0x49, MSR_BIOS_SIGN_ID = 0x8b, MSR_MTRRCAP = 0xfe, MSR_ARCH_CAPABILITIES = 0x10a,
@@ -24,7 +27,6 @@ enum {
 
 #define PHYS_ADDR_BITS 40
 #define PHYS_RSVD (~0ull << PHYS_ADDR_BITS)
-#define APIC_DEFAULT_BASE 0xfee00000ull
 /* MISC_ENABLE at power-on: fast strings, BTS and PEBS unavailable (SDM Vol.4 Table 2-2). */
 #define MISC_ENABLE_RESET 0x1801ull
 #define MISC_ENABLE_WRITABLE 0x1ull
@@ -118,7 +120,7 @@ bool msr_read(cpu_t *cpu, uint32_t index, uint64_t *v)
 {
     switch (index) {
     case MSR_TSC: *v = cpu_tsc(cpu); return true;
-    case MSR_APIC_BASE: *v = APIC_DEFAULT_BASE | (cpu->id == 0 ? 0x100 : 0); return true;
+    case MSR_APIC_BASE: *v = lapic_base_read(cpu); return true;
     case MSR_FEATURE_CONTROL: *v = cpu->feature_control; return true;
     case MSR_SPEC_CTRL: *v = cpu->spec_ctrl; return true;
     case MSR_BIOS_SIGN_ID: *v = MICROCODE_REV; return true;
@@ -137,7 +139,10 @@ bool msr_read(cpu_t *cpu, uint32_t index, uint64_t *v)
     case MSR_GS_BASE: *v = cpu->seg[SEG_GS].base; return true;
     case MSR_KERNEL_GS_BASE: *v = cpu->kernel_gs_base; return true;
     case MSR_TSC_AUX: *v = cpu->tsc_aux; return true;
-    default: return read_mtrr(cpu, index, v);
+    default:
+        if (read_mtrr(cpu, index, v) || vmx_cap_msr(index, v))   /* IA32_VMX_* (src/vmx) */
+            return true;
+        return lapic_msr_read(cpu, index, v);     /* x2APIC, TSC_DEADLINE */
     }
 }
 
@@ -205,10 +210,10 @@ static bool write_misc(cpu_t *cpu, uint32_t index, uint64_t v)
 {
     switch (index) {
     case MSR_APIC_BASE:
-        /* Reported only: the APIC does not exist yet (no CPUID.APIC). */
-        return !(v & (PHYS_RSVD | 0x6ffull));
+        return lapic_base_write(cpu, v);
     case MSR_FEATURE_CONTROL:
-        if ((cpu->feature_control & 1) || (v & ~1ull))
+        /* Lock and "enable VMX outside SMX" (SDM Vol.3C §24.7). */
+        if ((cpu->feature_control & 1) || (v & ~5ull))
             return false;
         cpu->feature_control = v;
         return true;
@@ -229,14 +234,19 @@ static bool write_misc(cpu_t *cpu, uint32_t index, uint64_t v)
         return true;
     }
     default:
-        return write_mtrr(cpu, index, v);
+        if (write_mtrr(cpu, index, v))
+            return true;
+        return lapic_msr_write(cpu, index, v);    /* x2APIC, TSC_DEADLINE */
     }
 }
 
 bool msr_write(cpu_t *cpu, uint32_t index, uint64_t v)
 {
     switch (index) {
-    case MSR_TSC: cpu->tsc_offset = v - tsc_base(cpu); return true;
+    case MSR_TSC:
+        cpu->tsc_offset = v - tsc_base(cpu);
+        lapic_tsc_changed(cpu);
+        return true;
     case MSR_SYSENTER_CS: cpu->sysenter_cs = v; return true;
     case MSR_SYSENTER_ESP: return write_canonical(&cpu->sysenter_esp, v);
     case MSR_SYSENTER_EIP: return write_canonical(&cpu->sysenter_eip, v);

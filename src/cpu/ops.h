@@ -85,6 +85,12 @@ void sel_lar_lsl(dctx_t *d, insn_t *in);     /* 0F 02 03 */
 void sel_sys0f(dctx_t *d, insn_t *in);       /* 0F 05-09 0B 0D 20-23 30-35 A2 AA */
 void sel_grp15(dctx_t *d, insn_t *in);       /* 0F AE */
 
+/* src/vmx/vmx_insn.c: the VMX instructions (SDM Vol.3C ch.31). */
+void sel_vmx_grp7(dctx_t *d, insn_t *in);    /* 0F 01 C1-C4: VMCALL VMLAUNCH VMRESUME VMXOFF */
+void sel_vmread_vmwrite(dctx_t *d, insn_t *in); /* 0F 78, 0F 79 */
+void sel_vmx_grp9(dctx_t *d, insn_t *in);    /* 0F C7 /6 /7 memory: VMPTRLD VMCLEAR VMXON VMPTRST */
+void sel_vmx_inv(dctx_t *d, insn_t *in);     /* 66 0F 38 80 INVEPT, 81 INVVPID */
+
 /* Segment-register loads with the checks of SDM Vol.3A §5.4-5.10 (real
  * mode: base = selector << 4). Raises #GP/#SS/#NP as the ISA says. */
 void seg_load(cpu_t *cpu, int seg, uint16_t sel);

@@ -5,10 +5,11 @@
 #include "system.h"
 
 #include "xenemu/machine.h"
+#include "xenemu/vmx.h"
 
 #define CR0_VALID 0xe005003full      /* PE MP EM TS ET NE WP AM NW CD PG */
 #define CR4_VALID (CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | \
-                   CR4_UMIP | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
+                   CR4_UMIP | CR4_VMXE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 #define PHYS_RSVD (~0ull << 40)
 #define DR7_GD (1u << 13)
 
@@ -65,6 +66,8 @@ static void write_cr0(cpu_t *cpu, uint64_t v)
     v = (v & CR0_VALID) | CR0_ET;
     if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
         cpu_gp0(cpu);
+    if (cpu->vmx && cpu->vmx->on && !vmx_cr_fixed_ok(cpu, 0, v))
+        cpu_gp0(cpu);                 /* IA32_VMX_CR0_FIXED0 (SDM Vol.3C §24.8) */
     uint64_t old = cpu->cr0, efer = cpu->efer;
     bool pg_on = (v & CR0_PG) && !(old & CR0_PG);
     bool pg_off = !(v & CR0_PG) && (old & CR0_PG);
@@ -108,6 +111,8 @@ static void write_cr4(cpu_t *cpu, uint64_t v)
     uint64_t old = cpu->cr4, changed = v ^ old;
     if ((v & ~(uint64_t)CR4_VALID) || (cpu_lma(cpu) && !(v & CR4_PAE)))
         cpu_gp0(cpu);
+    if (cpu->vmx && cpu->vmx->on && !vmx_cr_fixed_ok(cpu, 4, v))
+        cpu_gp0(cpu);                 /* CR4.VMXE stays set in VMX operation */
     if (pae_paging(cpu->cr0, v, cpu->efer) && (changed & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)) &&
         !pdptes_ok(cpu, cpu->cr3))
         cpu_gp0(cpu);
@@ -136,6 +141,8 @@ static void h_mov_from_cr(cpu_t *cpu, const insn_t *in)
     case 4: v = cpu->cr4; break;
     default: v = cpu->cr8; break;
     }
+    if (vmx_nonroot(cpu))
+        v = vmx_cr_read(cpu, in->aux, in->rm, v);   /* read shadows, CR3/CR8-store exiting */
     cpu->r[in->rm] = cpu->code_mode == CM_64 ? v : (uint32_t)v;
 }
 
@@ -143,6 +150,8 @@ static void h_mov_to_cr(cpu_t *cpu, const insn_t *in)
 {
     need_cpl0(cpu);
     uint64_t v = cpu->code_mode == CM_64 ? cpu->r[in->rm] : (uint32_t)cpu->r[in->rm];
+    if (vmx_nonroot(cpu))
+        v = vmx_cr_write(cpu, in->aux, in->rm, v);  /* guest/host masks, CR3/CR8-load exiting */
     switch (in->aux) {
     case 0: write_cr0(cpu, v); break;
     case 2: cpu->cr2 = v; break;
@@ -174,6 +183,8 @@ static unsigned dr_index(unsigned n)
 static void h_mov_from_dr(cpu_t *cpu, const insn_t *in)
 {
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_dr(cpu, in->aux, in->rm, true);
     general_detect(cpu);
     uint64_t v = cpu->dr[dr_index(in->aux)];
     cpu->r[in->rm] = cpu->code_mode == CM_64 ? v : (uint32_t)v;
@@ -182,6 +193,8 @@ static void h_mov_from_dr(cpu_t *cpu, const insn_t *in)
 static void h_mov_to_dr(cpu_t *cpu, const insn_t *in)
 {
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_dr(cpu, in->aux, in->rm, false);
     general_detect(cpu);
     unsigned n = dr_index(in->aux);
     uint64_t v = cpu->code_mode == CM_64 ? cpu->r[in->rm] : (uint32_t)cpu->r[in->rm];
@@ -243,6 +256,8 @@ static void h_clts(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu) && !vmx_clts(cpu))
+        cpu_stop_after(cpu);          /* TS belongs to the host: CR0 unchanged */
     cpu->cr0 &= ~(uint64_t)CR0_TS;
     cpu_update_mode(cpu);
     cpu_stop_after(cpu);
@@ -254,6 +269,9 @@ static void h_lmsw(cpu_t *cpu, const insn_t *in)
     need_cpl0(cpu);
     uint64_t v = rm_get(cpu, in, 2);
     uint64_t cr0 = (cpu->cr0 & ~0xeull) | (v & 0xf) | (cpu->cr0 & CR0_PE);
+    if (vmx_nonroot(cpu))
+        cr0 = vmx_lmsw(cpu, (uint16_t)v, in->flags & INF_MEM,
+                       (in->flags & INF_MEM) ? insn_ea(cpu, in) + cpu->seg[in->seg].base : 0, cr0);
     write_cr0(cpu, cr0);
     cpu_stop_after(cpu);
 }
@@ -261,10 +279,11 @@ static void h_lmsw(cpu_t *cpu, const insn_t *in)
 static void h_smsw(cpu_t *cpu, const insn_t *in)
 {
     umip_check(cpu);
+    uint64_t cr0 = vmx_nonroot(cpu) ? vmx_cr_read(cpu, 0, 0, cpu->cr0) : cpu->cr0;  /* read shadow */
     if (in->flags & INF_MEM)
-        mmu_write16(cpu, in->seg, insn_ea(cpu, in), (uint16_t)cpu->cr0);
+        mmu_write16(cpu, in->seg, insn_ea(cpu, in), (uint16_t)cr0);
     else
-        gpr_set(cpu, in->rm, in->opsz, cpu->cr0);
+        gpr_set(cpu, in->rm, in->opsz, cr0);
 }
 
 /* ---- descriptor-table registers ---- */
@@ -272,6 +291,8 @@ static void h_smsw(cpu_t *cpu, const insn_t *in)
 static void h_sgdt_sidt(cpu_t *cpu, const insn_t *in)
 {
     umip_check(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_desc(cpu, in, in->aux, false);
     const dtr_t *t = in->aux == 0 ? &cpu->gdtr : &cpu->idtr;
     uint64_t ea = insn_ea(cpu, in);
     unsigned bsize = cpu->code_mode == CM_64 ? 8 : 4;
@@ -283,6 +304,8 @@ static void h_sgdt_sidt(cpu_t *cpu, const insn_t *in)
 static void h_lgdt_lidt(cpu_t *cpu, const insn_t *in)
 {
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_desc(cpu, in, in->aux, false);
     uint64_t ea = insn_ea(cpu, in);
     uint16_t limit = mmu_read16(cpu, in->seg, ea);
     uint64_t base;
@@ -304,6 +327,8 @@ static void h_sldt_str(cpu_t *cpu, const insn_t *in)
 {
     no_real_vm86(cpu);
     umip_check(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_desc(cpu, in, in->aux == SEG_TR, true);
     uint16_t sel = cpu->seg[in->aux].sel;
     if (in->flags & INF_MEM)
         mmu_write16(cpu, in->seg, insn_ea(cpu, in), sel);
@@ -327,6 +352,8 @@ static void h_lldt(cpu_t *cpu, const insn_t *in)
 {
     no_real_vm86(cpu);
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_desc(cpu, in, 2, true);
     uint16_t sel = (uint16_t)rm_get(cpu, in, 2);
     if (sel_null(sel)) {
         seg_set_null(cpu, SEG_LDTR, sel);
@@ -351,6 +378,8 @@ static void h_ltr(cpu_t *cpu, const insn_t *in)
 {
     no_real_vm86(cpu);
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_desc(cpu, in, 3, true);
     uint16_t sel = (uint16_t)rm_get(cpu, in, 2);
     if (sel_null(sel))
         cpu_gp0(cpu);
@@ -386,13 +415,16 @@ static void h_invlpg(cpu_t *cpu, const insn_t *in)
         lin = ea + cpu->seg_lin_base[in->seg];
     else
         lin = mmu_linear(cpu, in->seg, ea, 1, ACC_READ);
+    if (vmx_nonroot(cpu))
+        vmx_intercept(cpu, VEV_INVLPG, lin);
     mmu_flush_page(cpu, lin);
 }
 
 static void h_cache_op(cpu_t *cpu, const insn_t *in)
 {
-    (void)in;
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept(cpu, in->op == 0x08 ? VEV_INVD : VEV_WBINVD, 0);
 }
 
 /* ---- MSRs and the TSC ---- */
@@ -408,6 +440,8 @@ static void h_rdmsr(cpu_t *cpu, const insn_t *in)
     (void)in;
     uint64_t v;
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_msr(cpu, (uint32_t)cpu->r[R_RCX], false);   /* MSR bitmaps */
     if (!msr_read(cpu, (uint32_t)cpu->r[R_RCX], &v))
         cpu_gp0(cpu);
     set_edx_eax(cpu, v);
@@ -417,6 +451,8 @@ static void h_wrmsr(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_msr(cpu, (uint32_t)cpu->r[R_RCX], true);
     uint64_t v = (uint32_t)cpu->r[R_RAX] | (cpu->r[R_RDX] << 32);
     if (!msr_write(cpu, (uint32_t)cpu->r[R_RCX], v))
         cpu_gp0(cpu);
@@ -426,10 +462,14 @@ static void h_wrmsr(cpu_t *cpu, const insn_t *in)
 /* CR4.TSD makes RDTSC/RDTSCP CPL-0 only (SDM Vol.2 RDTSC). */
 static void h_rdtsc(cpu_t *cpu, const insn_t *in)
 {
-    (void)in;
     if ((cpu->cr4 & CR4_TSD) && cpu->cpl > 0)
         cpu_gp0(cpu);
-    set_edx_eax(cpu, cpu_tsc(cpu));
+    uint64_t tsc = cpu_tsc(cpu);
+    if (vmx_nonroot(cpu)) {
+        vmx_intercept(cpu, in->op == 0x31 ? VEV_RDTSC : VEV_RDTSCP, 0);
+        tsc = vmx_guest_tsc(cpu, tsc);    /* TSC offsetting */
+    }
+    set_edx_eax(cpu, tsc);
 }
 
 static void h_rdtscp(cpu_t *cpu, const insn_t *in)
@@ -442,6 +482,8 @@ static void h_rdtscp(cpu_t *cpu, const insn_t *in)
 static void h_rdpmc(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
+    if (vmx_nonroot(cpu) && ((cpu->cr4 & CR4_PCE) || cpu->cpl == 0))
+        vmx_intercept(cpu, VEV_RDPMC, 0);
     cpu_gp0(cpu);
 }
 
@@ -451,6 +493,8 @@ static void h_hlt(cpu_t *cpu, const insn_t *in)
 {
     (void)in;
     need_cpl0(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept(cpu, VEV_HLT, 0);
     cpu->halted = true;
     cpu_stop_after(cpu);
 }
@@ -523,6 +567,8 @@ static void h_xsetbv(cpu_t *cpu, const insn_t *in)
     (void)in;
     if (!(cpu->cr4 & CR4_OSXSAVE))
         cpu_ud(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept(cpu, VEV_XSETBV, 0);   /* unconditional, before the CPL check */
     need_cpl0(cpu);
     uint64_t v = (uint32_t)cpu->r[R_RAX] | (cpu->r[R_RDX] << 32);
     if ((uint32_t)cpu->r[R_RCX] != 0 || !(v & 1) || (v & ~XCR0_SUPPORTED))
@@ -557,6 +603,7 @@ static void sel_grp7_reg(dctx_t *d, insn_t *in)
     case 0xd1: in->fn = plain ? h_xsetbv : insn_ud; return;
     case 0xf8: in->fn = d->mode == CM_64 ? insn_swapgs : insn_ud; return;
     case 0xf9: in->fn = h_rdtscp; return;
+    case 0xc1: case 0xc2: case 0xc3: case 0xc4: sel_vmx_grp7(d, in); return;
     default: break;
     }
     if (d->regf == 4)
@@ -564,7 +611,7 @@ static void sel_grp7_reg(dctx_t *d, insn_t *in)
     else if (d->regf == 6)
         in->fn = h_lmsw;
     else
-        in->fn = insn_ud;     /* VMX, MONITOR/MWAIT, SVM, TSX, PKU: not in CPUID */
+        in->fn = insn_ud;     /* MONITOR/MWAIT, SVM, TSX, PKU: not in CPUID */
 }
 
 void sel_grp7(dctx_t *d, insn_t *in)
@@ -600,6 +647,7 @@ void sel_sys0f(dctx_t *d, insn_t *in)
     case 0x34: in->fn = insn_sysenter; break;
     case 0x35: in->fn = insn_sysexit; break;
     case 0xa2: in->fn = insn_cpuid; break;
-    default: in->fn = insn_ud; break;     /* UD2, RSM outside SMM, VMREAD/VMWRITE, UD1 */
+    case 0x78: case 0x79: sel_vmread_vmwrite(d, in); break;
+    default: in->fn = insn_ud; break;     /* UD2, RSM outside SMM, UD1 */
     }
 }

@@ -144,6 +144,10 @@ void sel_sse(dctx_t *d, insn_t *in)
 
 void sel_sse38(dctx_t *d, insn_t *in)
 {
+    if (in->op == 0x80 || in->op == 0x81) {
+        sel_vmx_inv(d, in);           /* INVEPT, INVVPID (src/vmx) */
+        return;
+    }
     dispatch(map0f38, d, in);
 }
 

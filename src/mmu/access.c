@@ -74,6 +74,8 @@ uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
 {
     uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_READ);
     check_align(cpu, lin, size);
+    if (cpu->db_data)
+        cpu_debug_access(cpu, lin, size, false);
     unsigned n1 = 4096 - (lin & 0xfff);
     if (n1 >= size)
         return phys_read(&cpu->m->mem, mmu_translate(cpu, lin, ACC_READ), size);
@@ -91,6 +93,8 @@ uint64_t mmu_rmw_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
 {
     uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_WRITE);
     check_align(cpu, lin, size);
+    if (cpu->db_data)
+        cpu_debug_access(cpu, lin, size, false);
     unsigned n1 = 4096 - (lin & 0xfff);
     uint64_t p1 = mmu_translate(cpu, lin, ACC_WRITE);
     if (n1 >= size)
@@ -108,6 +112,8 @@ void mmu_write_slow(cpu_t *cpu, int seg, uint64_t ea, uint64_t val, unsigned siz
 {
     uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_WRITE);
     check_align(cpu, lin, size);
+    if (cpu->db_data)
+        cpu_debug_access(cpu, lin, size, true);
     unsigned n1 = 4096 - (lin & 0xfff);
     if (n1 >= size) {
         uint64_t pa = mmu_translate(cpu, lin, ACC_WRITE);
@@ -174,6 +180,8 @@ void mmu_read_bytes(cpu_t *cpu, int seg, uint64_t ea, void *dst, unsigned len)
     uint8_t *d = dst;
     uint64_t lin = mmu_linear(cpu, seg, ea, len, ACC_READ);
     unsigned n = span_pages(cpu, lin, len, ACC_READ, pa, pl);
+    if (cpu->db_data)
+        cpu_debug_access(cpu, lin, len, false);
     for (unsigned i = 0; i < n; i++) {
         if (!phys_copy_from(&cpu->m->mem, d, pa[i], pl[i]))
             for (unsigned j = 0; j < pl[i]; j++)
@@ -189,6 +197,8 @@ void mmu_write_bytes(cpu_t *cpu, int seg, uint64_t ea, const void *src, unsigned
     const uint8_t *s = src;
     uint64_t lin = mmu_linear(cpu, seg, ea, len, ACC_WRITE);
     unsigned n = span_pages(cpu, lin, len, ACC_WRITE, pa, pl);
+    if (cpu->db_data)
+        cpu_debug_access(cpu, lin, len, true);
     for (unsigned i = 0; i < n; i++) {
         if (!phys_copy_to(&cpu->m->mem, pa[i], s, pl[i]))
             for (unsigned j = 0; j < pl[i]; j++)

@@ -1,8 +1,12 @@
 /* Linear-to-physical translation: the page walks of SDM Vol.3A ch.4 in every
  * paging mode (32-bit with PSE, PAE, 4-level), permission checks, accessed
- * and dirty bits, and the software-TLB fill. */
+ * and dirty bits, and the software-TLB fill. In VMX non-root operation with
+ * EPT every guest-physical address (paging-structure entries and the final
+ * address) goes through the EPT walk (SDM Vol.3C §29.3.2); the TLB caches
+ * the combined translation. */
 #include "xenemu/machine.h"
 #include "xenemu/mmu.h"
+#include "xenemu/vmx.h"
 
 #define MAXPHYADDR 40
 #define PHYS_MASK (((1ull << MAXPHYADDR) - 1) & ~0xfffull)
@@ -18,6 +22,7 @@ typedef struct walk {
     uint64_t page;        /* physical 4 KiB frame holding it */
     bool user, writable, exec, global;
     bool dirty;           /* the leaf's D bit is set: a write needs no walk */
+    bool ept_r, ept_w, ept_x;   /* what EPT lets the TLB cache (all true without EPT) */
 } walk_t;
 
 /* Reserved bits of a 64-bit entry at `level` (1 = PTE ... 4 = PML4E) when it
@@ -36,24 +41,36 @@ static uint64_t rsvd_mask(const cpu_t *cpu, int level, bool large)
     return m;
 }
 
-static uint64_t read_pte(cpu_t *cpu, uint64_t addr, unsigned size)
+/* A paging-structure entry's guest-physical address, through EPT when it
+ * is active (a violation is a VM exit). */
+static uint64_t pte_hpa(cpu_t *cpu, uint64_t lin, uint64_t addr, enum mmu_access acc)
 {
-    return phys_read(&cpu->m->mem, addr, size);
+    if (!vmx_ept_active(cpu))
+        return addr;
+    vmx_xlate_t x;
+    vmx_ept_xlate(cpu, addr, acc, false, true, lin, &x);
+    return x.hpa;
 }
 
-static void write_pte(cpu_t *cpu, uint64_t addr, uint64_t v, unsigned size)
+static uint64_t read_pte(cpu_t *cpu, uint64_t lin, uint64_t addr, unsigned size)
 {
+    return phys_read(&cpu->m->mem, pte_hpa(cpu, lin, addr, ACC_READ), size);
+}
+
+static void write_pte(cpu_t *cpu, uint64_t lin, uint64_t addr, uint64_t v, unsigned size)
+{
+    addr = pte_hpa(cpu, lin, addr, ACC_WRITE);
     phys_write(&cpu->m->mem, addr, v, size);
     if (addr >> 12 < cpu->m->mem.ram_top >> 12 && cpu->m->mem.code_pages[addr >> 12])
         machine_code_written(cpu->m, addr);
 }
 
 /* Set A (and D for the leaf of a write) where missing (SDM Vol.3A §4.8). */
-static void touch(cpu_t *cpu, uint64_t addr, uint64_t *e, uint64_t bits, unsigned size)
+static void touch(cpu_t *cpu, uint64_t lin, uint64_t addr, uint64_t *e, uint64_t bits, unsigned size)
 {
     if ((*e & bits) != bits) {
         *e |= bits;
-        write_pte(cpu, addr, *e, size);
+        write_pte(cpu, lin, addr, *e, size);
     }
 }
 
@@ -97,7 +114,7 @@ static void walk64(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
         unsigned shift = 12 + 9 * (level - 1);
         unsigned idx = pae && level == 3 ? (lin >> 30) & 3 : (lin >> shift) & 511;
         uint64_t ea = table + idx * 8;
-        uint64_t e = read_pte(cpu, ea, 8);
+        uint64_t e = read_pte(cpu, lin, ea, 8);
         addrs[level] = ea;
         ents[level] = e;
         if (!(e & PTE_P))
@@ -127,8 +144,8 @@ static void walk64(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
     int top = pae ? 2 : 4;
     int leaf = level;
     for (int l = top; l > leaf; l--)
-        touch(cpu, addrs[l], &ents[l], PTE_A, 8);
-    touch(cpu, addrs[leaf], &ents[leaf], PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 8);
+        touch(cpu, lin, addrs[l], &ents[l], PTE_A, 8);
+    touch(cpu, lin, addrs[leaf], &ents[leaf], PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 8);
     w->dirty = !!(ents[leaf] & PTE_D);
     w->page = w->phys & ~0xfffull;
 }
@@ -137,7 +154,7 @@ static void walk64(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
 static void walk32(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, walk_t *w)
 {
     uint64_t pde_a = (cpu->cr3 & 0xfffff000ull) + ((lin >> 22) & 1023) * 4;
-    uint64_t pde = read_pte(cpu, pde_a, 4);
+    uint64_t pde = read_pte(cpu, lin, pde_a, 4);
     if (!(pde & PTE_P))
         walk_fault(cpu, lin, acc, user, 0);
     w->exec = true;
@@ -150,13 +167,13 @@ static void walk32(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
         w->phys = (pde & 0xffc00000ull) | ((pde & 0x1fe000ull) << 19) | (lin & 0x3fffff);
         w->global = (pde & PTE_G) && (cpu->cr4 & CR4_PGE);
         check_rights(cpu, lin, w, acc, user, false);
-        touch(cpu, pde_a, &pde, PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 4);
+        touch(cpu, lin, pde_a, &pde, PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 4);
         w->dirty = !!(pde & PTE_D);
         w->page = w->phys & ~0xfffull;
         return;
     }
     uint64_t pte_a = (pde & 0xfffff000ull) + ((lin >> 12) & 1023) * 4;
-    uint64_t pte = read_pte(cpu, pte_a, 4);
+    uint64_t pte = read_pte(cpu, lin, pte_a, 4);
     if (!(pte & PTE_P))
         walk_fault(cpu, lin, acc, user, 0);
     w->user &= !!(pte & PTE_US);
@@ -164,25 +181,39 @@ static void walk32(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
     w->phys = (pte & 0xfffff000ull) | (lin & 0xfff);
     w->global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE);
     check_rights(cpu, lin, w, acc, user, false);
-    touch(cpu, pde_a, &pde, PTE_A, 4);
-    touch(cpu, pte_a, &pte, PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 4);
+    touch(cpu, lin, pde_a, &pde, PTE_A, 4);
+    touch(cpu, lin, pte_a, &pte, PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 4);
     w->dirty = !!(pte & PTE_D);
     w->page = w->phys & ~0xfffull;
 }
 
+/* The final guest-physical address through EPT (SDM Vol.3C §29.3.2). */
+static void ept_final(cpu_t *cpu, uint64_t lin, enum mmu_access acc, walk_t *w)
+{
+    vmx_xlate_t x;
+    vmx_ept_xlate(cpu, w->phys, acc, true, true, lin, &x);
+    w->phys = x.hpa;
+    w->page = x.hpa & ~0xfffull;
+    w->ept_r = x.r;
+    w->ept_w = x.w;
+    w->ept_x = x.x;
+}
+
 static void translate(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, walk_t *w)
 {
+    w->ept_r = w->ept_w = w->ept_x = true;
     if (!(cpu->cr0 & CR0_PG)) {
         w->phys = (uint32_t)lin;
         w->page = w->phys & ~0xfffull;
         w->user = w->writable = w->exec = w->dirty = true;
         w->global = false;
-        return;
-    }
-    if (cpu->cr4 & CR4_PAE)
+    } else if (cpu->cr4 & CR4_PAE) {
         walk64(cpu, lin, acc, user, w);
-    else
+    } else {
         walk32(cpu, lin, acc, user, w);
+    }
+    if (vmx_ept_active(cpu))
+        ept_final(cpu, lin, acc, w);
 }
 
 /* Fill the TLB set of the current CPL. Pages holding code are never
@@ -202,12 +233,12 @@ static void tlb_fill(cpu_t *cpu, uint64_t lin, const walk_t *w, bool user)
     e->addend = (uintptr_t)host - (uintptr_t)page;
     e->phys = w->page;
     e->global = w->global;
-    if (!smap_blocked)
+    if (!smap_blocked && w->ept_r)
         e->tag_r = page;
-    bool writable = (user ? w->writable : w->writable || !(cpu->cr0 & CR0_WP)) && w->dirty;
+    bool writable = (user ? w->writable : w->writable || !(cpu->cr0 & CR0_WP)) && w->dirty && w->ept_w;
     if (writable && !smap_blocked && !pm->code_pages[w->page >> 12])
         e->tag_w = page;
-    bool exec = w->exec && (user ? w->user : !(w->user && (cpu->cr4 & CR4_SMEP)));
+    bool exec = w->exec && (user ? w->user : !(w->user && (cpu->cr4 & CR4_SMEP))) && w->ept_x;
     if (exec)
         e->tag_x = page;
 }
@@ -224,7 +255,7 @@ uint64_t mmu_translate(cpu_t *cpu, uint64_t lin, enum mmu_access acc)
 uint64_t mmu_translate_sys(cpu_t *cpu, uint64_t lin, enum mmu_access acc)
 {
     walk_t w;
-    if (!(cpu->cr0 & CR0_PG))
+    if (!(cpu->cr0 & CR0_PG) && !vmx_ept_active(cpu))
         return (uint32_t)lin;
     translate(cpu, lin, acc, false, &w);
     return w.phys;

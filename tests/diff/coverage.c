@@ -102,11 +102,15 @@ static const char *excluded(const insn_t *in)
             return NULL;
         case 0xc7:
             if ((m >> 6) == 3) return "RDRAND/RDSEED/RDPID are not deterministic";
+            if (((m >> 3) & 7) >= 6) return "VMX instructions would reach the host hypervisor";
             return NULL;
+        case 0x78: case 0x79: return "VMREAD/VMWRITE would reach the host hypervisor";
         default:
             return NULL;
         }
     }
+    if (in->map == MAP_0F38 && (in->op == 0x80 || in->op == 0x81))
+        return "INVEPT/INVVPID would reach the host hypervisor";
     return NULL;
 }
 

@@ -2,9 +2,6 @@
  * RIP (fault: the instruction; trap: the next one), SDM Vol.3A §6.3-6.15. */
 #include "desc.h"
 
-/* KNOWN BUG: xenemu never raises the single-step #DB for RFLAGS.TF.
- * Remove this line once it does. */
-#define KNOWN_BUG_NO_TF_SINGLE_STEP 1
 
 extern char compat_into_clear[], compat_into[], compat_bound[], compat_bound_ok[];
 void run_compat_tests(void);
@@ -75,11 +72,9 @@ int guest_main(const void *start_info)
     __asm__ volatile("lea 2f(%%rip), %0\n\tpushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop\n2:\n\t"
                      : "=&r"(after_nop) : : "memory");
     __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
-#ifndef KNOWN_BUG_NO_TF_SINGLE_STEP
     expect("#DB from TF single step", 1, 0, after_nop);
     check("  DR6.BS set", (dr6 >> 14) & 1);
     check("  TF clear after the handler", !(read_rflags() & RFLAGS_TF));
-#endif
     __asm__ volatile("pushfq; andq $~0x100, (%%rsp); popfq" : : : "memory");
     trap_set_handler(1, 0);
 

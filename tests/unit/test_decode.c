@@ -90,6 +90,9 @@ static bool capstone_unreliable(const cs_insn *ci, int cm, const uint8_t *b)
         return true;
     if (cm == CM_64 && has66 && (m[0] == 'j' || !strcmp(m, "call") || !strncmp(m, "loop", 4)))
         return true;
+    /* ...and decodes 0F 78/79 as AMD's EXTRQ/INSERTQ; Intel has VMREAD/VMWRITE. */
+    if (!strcmp(m, "extrq") || !strcmp(m, "insertq"))
+        return true;
     return !strncmp(m, "nop", 3) || !strncmp(m, "ud", 2) || !strcmp(m, "xchg") || !strncmp(m, "v", 1) ||
            !strncmp(m, "bnd", 3) || !strncmp(m, "prefetch", 8) || !strncmp(m, "rep", 3) || !strncmp(m, "lock", 4);
 }

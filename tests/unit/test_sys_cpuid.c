@@ -55,7 +55,7 @@ START_TEST(vendor_and_max_leaves)
 }
 END_TEST
 
-/* Leaf 1: signature and exactly the implemented features (no VMX, APIC,
+/* Leaf 1: signature and exactly the implemented features (VMX, no
  * hypervisor bit, AVX, MCE, PSE36 yet). */
 START_TEST(leaf1_features)
 {
@@ -65,11 +65,12 @@ START_TEST(leaf1_features)
     ck_assert_uint_eq((r[EBX] >> 8) & 0xff, 8);            /* 64-byte cache lines */
     ck_assert_uint_eq(r[EBX] >> 24, 0);                    /* APIC ID = vCPU 0 */
     uint32_t edx = BIT(0) /* FPU */ | BIT(3) /* PSE */ | BIT(4) /* TSC */ | BIT(5) /* MSR */ |
-                   BIT(6) /* PAE */ | BIT(8) /* CX8 */ | BIT(11) /* SEP */ | BIT(12) /* MTRR */ |
+                   BIT(6) /* PAE */ | BIT(8) /* CX8 */ | BIT(9) /* APIC */ | BIT(11) /* SEP */ | BIT(12) /* MTRR */ |
                    BIT(13) /* PGE */ | BIT(15) /* CMOV */ | BIT(16) /* PAT */ | BIT(19) /* CLFSH */ | BIT(23) /* MMX */ |
                    BIT(24) /* FXSR */ | BIT(25) /* SSE */ | BIT(26) /* SSE2 */;
-    uint32_t ecx = BIT(0) /* SSE3 */ | BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ |
-                   BIT(20) /* SSE4.2 */ | BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ | BIT(26) /* XSAVE */;
+    uint32_t ecx = BIT(0) /* SSE3 */ | BIT(5) /* VMX */ | BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ |
+                   BIT(20) /* SSE4.2 */ | BIT(21) /* x2APIC */ | BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ |
+                   BIT(24) /* TSC-deadline */ | BIT(26) /* XSAVE */;
     ck_assert_uint_eq(r[EDX], edx);
     ck_assert_uint_eq(r[ECX], ecx);
     /* OSXSAVE mirrors CR4. */

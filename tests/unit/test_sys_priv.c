@@ -250,7 +250,7 @@ static const struct cr_case cr_cases[] = {
     { false, 0, CR0_PG | CR0_ET, false },                        /* PG without PE */
     { false, 0, CR0_PE | CR0_NW, false },                        /* NW without CD */
     { false, 0, CR0_PE | CR0_CD | CR0_NW | CR0_ET | CR0_NE, true },
-    { false, 4, CR4_VMXE, false },                               /* VMX not reported */
+    { false, 4, CR4_VMXE, true },                                /* VMX is reported (src/vmx) */
     { false, 4, CR4_PCIDE, false },
     { false, 4, CR4_FSGSBASE, false },
     { false, 4, CR4_OSFXSR | CR4_UMIP | CR4_SMEP | CR4_SMAP | CR4_TSD | CR4_OSXSAVE, true },
@@ -510,7 +510,7 @@ static const struct msr_case msr_cases[] = {
     { 0x49, WR, 1, false, 0 },
     { 0x10a, RD, 0, false, 0x179 },                                                /* ARCH_CAPABILITIES */
     { 0x10a, WR, 0, true, 0 },
-    { 0x1b, RD, 0, false, 0xfee00100 },                                            /* APIC_BASE (BSP) */
+    { 0x1b, RD, 0, false, 0xfee00900 },                                            /* APIC_BASE (BSP, enabled) */
     { 0x176, WR, 0x0000800000000000ull, true, 0 },                                 /* SYSENTER_EIP */
 };
 
