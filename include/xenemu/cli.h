@@ -40,7 +40,20 @@ struct cli_options {
     const char *kernel;
     const char *initrd;  /* NULL when not given */
     const char *cmdline; /* "" when not given */
+    /* The CI harness (0 / NULL when not given). */
+    uint64_t max_insns;      /* retired-instruction budget, all vCPUs */
+    double timeout_s;        /* host seconds */
+    const char *expect;      /* POSIX extended regexes */
+    const char *fail_on;
+    const char *console_log;
+    const char *junit;
 };
+
+/* Exit statuses of DESIGN.md beyond 0 and 2. */
+#define CLI_EXIT_EXPECT 1
+#define CLI_EXIT_CRASH 3
+#define CLI_EXIT_STUCK 4
+#define CLI_EXIT_BUDGET 124
 
 /*
  * Parses argv (argv[0] is the program name) into *out. Checks every value,

@@ -10,6 +10,7 @@
 #include "xenemu/acpi.h"
 #include "xenemu/boot.h"
 #include "xenemu/devices.h"
+#include "xenemu/harness.h"
 #include "xenemu/loader.h"
 #include "xenemu/machine.h"
 #include "xenemu/run.h"
@@ -29,6 +30,8 @@ typedef struct bare {
     debugcon_t debugcon;
     uart16550_t uart;
     acpi_pm_t acpi;
+    harness_t harness;
+    const char *why;             /* why the run ended, for reports */
 } bare_t;
 
 /* ACPI S5 ends the run with status 0, as a poweroff (DESIGN.md). */
@@ -125,17 +128,20 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
     for (int i = 0; i < b->m.ncpu; i++)
         b->m.cpu[i]->deliver_exceptions = true;
     iobus_attach(&b->bus, &b->m);
-    debugcon_init(&b->debugcon, &b->bus, &b->m, stdout);
-    uart16550_init(&b->uart, &b->bus, 0x3f8, stdout);
+    if (harness_init(&b->harness, opt, &b->m, err, errlen) < 0)
+        return -1;
+    debugcon_init(&b->debugcon, &b->bus, &b->m, &b->harness.con);
+    uart16550_init(&b->uart, &b->bus, 0x3f8, &b->harness.con);
     acpi_pm_init(&b->acpi, &b->bus, ACPI_PM_PORT, acpi_poweroff, b);
     return 0;
 }
 
-static int stuck(cpu_t *cpu, const char *why)
+static int stuck(bare_t *b, cpu_t *cpu, const char *why)
 {
-    fflush(stdout);
+    conout_finish(&b->harness.con);
     fprintf(stderr, "xenemu: %s\n", why);
     cpu_dump(cpu, stderr);
+    b->why = why;
     return EXIT_STUCK;
 }
 
@@ -145,9 +151,12 @@ static int run_cpu(bare_t *b, cpu_t *cpu, uint64_t end)
 {
     while (cpu->icount < end) {
         enum cpu_stop s = cpu_run(cpu, end - cpu->icount);
-        fflush(stdout);
-        if (b->debugcon.exit_requested)
+        if (b->debugcon.exit_requested) {
+            b->why = b->acpi.poweroff ? "the guest powered off (ACPI S5)" : "the guest wrote the exit port";
             return b->debugcon.exit_status;
+        }
+        if (b->harness.fail_hit)
+            return -1;
         switch (s) {
         case STOP_BUDGET:
         case STOP_EVENT:
@@ -156,9 +165,9 @@ static int run_cpu(bare_t *b, cpu_t *cpu, uint64_t end)
             cpu_idle(cpu, end);
             break;
         case STOP_SHUTDOWN:
-            return stuck(cpu, "triple fault");
+            return stuck(b, cpu, "triple fault");
         case STOP_EXCEPTION:
-            return stuck(cpu, "unhandled exception");
+            return stuck(b, cpu, "unhandled exception");
         }
     }
     return -1;
@@ -193,19 +202,23 @@ static int run_loop(bare_t *b)
 {
     machine_t *m = &b->m;
     uint64_t now = m->cpu[0]->icount;
+    uint64_t limit = harness_insn_limit(&b->harness);
     for (;;) {
-        uint64_t end = now + SLICE;
+        uint64_t end = now + SLICE < limit ? now + SLICE : limit;
         for (int i = 0; i < m->ncpu; i++) {
             int status = run_cpu(b, m->cpu[i], end);
             if (status >= 0)
                 return status;
         }
         now = end;
+        int status = harness_check(&b->harness, now);
+        if (status >= 0)
+            return status;
         uint64_t wake = next_wakeup(m);
         if (wake == UINT64_MAX)
-            return stuck(m->cpu[0], "every vCPU halted and no interrupt can wake it");
+            return stuck(b, m->cpu[0], "every vCPU halted and no interrupt can wake it");
         if (wake > now)
-            now = wake;
+            now = wake < limit ? wake : limit;
     }
 }
 
@@ -219,7 +232,7 @@ int bare_run(const struct cli_options *opt)
         machine_destroy(&b.m);
         return usage_error(err);
     }
-    int status = run_loop(&b);
+    int status = harness_finish(&b.harness, run_loop(&b), b.why);
     kernel_free(&b.kernel);
     machine_destroy(&b.m);
     return status;

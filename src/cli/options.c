@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +25,12 @@ enum run_opt {
     OPT_INITRD,
     OPT_CMDLINE,
     OPT_MACHINE,
+    OPT_MAX_INSNS,
+    OPT_TIMEOUT,
+    OPT_EXPECT,
+    OPT_FAIL_ON,
+    OPT_CONSOLE_LOG,
+    OPT_JUNIT,
     OPT_HELP,
     OPT_COUNT,
 };
@@ -37,7 +44,10 @@ struct run_opt_spec {
 static const struct run_opt_spec run_opts[] = {
     {"--memory", OPT_MEMORY, true},   {"--vcpus", OPT_VCPUS, true},
     {"--initrd", OPT_INITRD, true},   {"--cmdline", OPT_CMDLINE, true},
-    {"--machine", OPT_MACHINE, true}, {"--help", OPT_HELP, false},
+    {"--machine", OPT_MACHINE, true}, {"--max-insns", OPT_MAX_INSNS, true},
+    {"--timeout", OPT_TIMEOUT, true}, {"--expect", OPT_EXPECT, true},
+    {"--fail-on", OPT_FAIL_ON, true}, {"--console-log", OPT_CONSOLE_LOG, true},
+    {"--junit", OPT_JUNIT, true},     {"--help", OPT_HELP, false},
     {"-h", OPT_HELP, false},
 };
 
@@ -62,11 +72,19 @@ static const char help_text[] =
     "  --cmdline STRING  kernel command line, at most 2047 bytes\n"
     "  --machine MODEL   xen: the guest runs under the Xen model (default)\n"
     "                    bare: the CPU alone, no hypervisor\n"
+    "  --max-insns N     stop after N retired instructions (all vCPUs), status 124\n"
+    "  --timeout SECONDS stop after SECONDS of host time, status 124\n"
+    "  --expect REGEX    the console must print a line matching REGEX (POSIX\n"
+    "                    extended) before the guest stops, else status 1\n"
+    "  --fail-on REGEX   status 1 as soon as a console line matches REGEX\n"
+    "  --console-log FILE  also write the console output to FILE\n"
+    "  --junit FILE      write a JUnit XML report of the run to FILE\n"
     "  -h, --help        print this text and exit\n"
     "  --                end of options: the next argument is KERNEL\n"
     "\n"
-    "Exit status: 0 the guest powered off, 2 bad options or images,\n"
-    "3 the guest crashed, 4 the machine could not continue.\n";
+    "Exit status: 0 the guest powered off, 1 an --expect/--fail-on\n"
+    "expectation failed, 2 bad options or images, 3 the guest crashed,\n"
+    "4 the machine could not continue, 124 a budget ran out.\n";
 
 const char *cli_help_text(void)
 {
@@ -187,6 +205,28 @@ static int set_machine(struct parser *p, const char *value, struct cli_options *
     return 0;
 }
 
+static int set_max_insns(struct parser *p, const char *value, struct cli_options *out)
+{
+    const char *s = value;
+    uint64_t n;
+    if (!read_decimal(&s, &n) || *s != '\0' || n == 0 || n == UINT64_MAX)
+        return fail(p, "--max-insns '%.64s' is not a positive number", value);
+    out->max_insns = n;
+    return 0;
+}
+
+/* Whole or fractional seconds, up to a year. */
+static int set_timeout(struct parser *p, const char *value, struct cli_options *out)
+{
+    char *end;
+    errno = 0;
+    double t = strtod(value, &end);
+    if (errno || end == value || *end != '\0' || !(t > 0) || t > 366.0 * 86400)
+        return fail(p, "--timeout '%.64s' is not a number of seconds (0 < t <= 1 year)", value);
+    out->timeout_s = t;
+    return 0;
+}
+
 static int set_run_value(struct parser *p, enum run_opt id, const char *value,
                          struct cli_options *out)
 {
@@ -196,6 +236,12 @@ static int set_run_value(struct parser *p, enum run_opt id, const char *value,
     case OPT_INITRD: out->initrd = value; return 0;
     case OPT_CMDLINE: return set_cmdline(p, value, out);
     case OPT_MACHINE: return set_machine(p, value, out);
+    case OPT_MAX_INSNS: return set_max_insns(p, value, out);
+    case OPT_TIMEOUT: return set_timeout(p, value, out);
+    case OPT_EXPECT: out->expect = value; return 0;
+    case OPT_FAIL_ON: out->fail_on = value; return 0;
+    case OPT_CONSOLE_LOG: out->console_log = value; return 0;
+    case OPT_JUNIT: out->junit = value; return 0;
     case OPT_HELP:
     case OPT_COUNT: break;
     }
@@ -324,6 +370,9 @@ static void set_defaults(struct cli_options *out)
     out->kernel = NULL;
     out->initrd = NULL;
     out->cmdline = "";
+    out->max_insns = 0;
+    out->timeout_s = 0;
+    out->expect = out->fail_on = out->console_log = out->junit = NULL;
 }
 
 static bool is_help_word(const char *arg)

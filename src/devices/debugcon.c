@@ -17,7 +17,8 @@ static void debugcon_write(void *opaque, uint16_t port, unsigned size, uint32_t 
     debugcon_t *d = opaque;
     (void)size;
     if (port == DEBUGCON_PORT) {
-        fputc((int)(value & 0xff), d->out);
+        char c = (char)(value & 0xff);
+        conout_write(d->out, &c, 1);
         return;
     }
     d->exit_requested = true;
@@ -28,7 +29,7 @@ static void debugcon_write(void *opaque, uint16_t port, unsigned size, uint32_t 
 
 static const io_port_ops_t debugcon_ops = { debugcon_read, debugcon_write };
 
-int debugcon_init(debugcon_t *d, iobus_t *bus, machine_t *m, FILE *out)
+int debugcon_init(debugcon_t *d, iobus_t *bus, machine_t *m, conout_t *out)
 {
     d->out = out;
     d->m = m;

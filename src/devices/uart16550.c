@@ -35,7 +35,7 @@ static void uart_write(void *opaque, uint16_t port, unsigned size, uint32_t valu
         if (dlab)
             u->dll = v;
         else
-            fputc(v, u->out);
+            conout_write(u->out, &v, 1);
         break;
     case IER:
         if (dlab)
@@ -52,7 +52,7 @@ static void uart_write(void *opaque, uint16_t port, unsigned size, uint32_t valu
 
 static const io_port_ops_t uart_ops = { uart_read, uart_write };
 
-int uart16550_init(uart16550_t *u, iobus_t *bus, uint16_t base, FILE *out)
+int uart16550_init(uart16550_t *u, iobus_t *bus, uint16_t base, conout_t *out)
 {
     memset(u, 0, sizeof *u);
     u->out = out;
