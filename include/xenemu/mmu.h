@@ -26,6 +26,16 @@ uint64_t mmu_translate(cpu_t *cpu, uint64_t lin, enum mmu_access acc);
 /* Same, but for an implicit supervisor access (descriptor tables, TSS). */
 uint64_t mmu_translate_sys(cpu_t *cpu, uint64_t lin, enum mmu_access acc);
 
+/* Translate with supervisor rights without faulting the guest (debugger,
+ * hypercall arguments): false where the access would fault. Callable
+ * inside and outside cpu_run. */
+bool mmu_probe(cpu_t *cpu, uint64_t lin, enum mmu_access acc, uint64_t *phys);
+/* Copy to/from linear memory through mmu_probe: 0, or -1 if any byte is
+ * unmapped or not RAM (nothing is partially reported). Writes invalidate
+ * predecoded code. */
+int mmu_read_linear(cpu_t *cpu, uint64_t lin, void *dst, size_t len);
+int mmu_write_linear(cpu_t *cpu, uint64_t lin, const void *src, size_t len);
+
 /* Host pointer to the executable page holding lin (filling the TLB), for
  * the decoder. Faults like an instruction fetch. *phys gets the page's
  * physical address. NULL if the page is not RAM. */

@@ -150,6 +150,40 @@ START_TEST(lazy_conditions)
 }
 END_TEST
 
+/* Probing translations never faults the guest: the pending exception and
+ * RIP stay as they were; copies work across pages and see code writes. */
+START_TEST(probe_does_not_fault)
+{
+    uint64_t pa;
+    cpu->exc.vector = -1;
+    uint64_t rip = cpu->r[R_RIP];
+    ck_assert(!mmu_probe(cpu, 0x8000000000ull, ACC_READ, &pa));
+    ck_assert_int_eq(cpu->exc.vector, -1);
+    ck_assert_uint_eq(cpu->r[R_RIP], rip);
+    ck_assert(mmu_probe(cpu, 0x123456, ACC_WRITE, &pa));
+    ck_assert_uint_eq(pa, 0x123456);
+    uint8_t buf[8192];
+    for (unsigned i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 7);
+    ck_assert_int_eq(mmu_write_linear(cpu, 0x200ffc, buf, sizeof buf), 0);
+    uint8_t back[8192];
+    ck_assert_int_eq(mmu_read_linear(cpu, 0x200ffc, back, sizeof back), 0);
+    ck_assert_int_eq(memcmp(buf, back, sizeof buf), 0);
+    ck_assert_int_eq(mmu_read_linear(cpu, RAM - 4, back, 16), -1);   /* runs off RAM */
+    /* A linear write into code that already ran changes what runs next. */
+    static const uint8_t prog[] = { 0xb0, 0x07, 0xf4 };              /* mov al, 7; hlt */
+    load(prog, sizeof prog);
+    ck_assert_int_eq(cpu_run(cpu, 100), STOP_HALT);
+    ck_assert_uint_eq(cpu->r[R_RAX] & 0xff, 7);
+    uint8_t imm = 9;
+    ck_assert_int_eq(mmu_write_linear(cpu, CODE + 1, &imm, 1), 0);
+    cpu->r[R_RIP] = CODE;
+    cpu->halted = false;
+    ck_assert_int_eq(cpu_run(cpu, 100), STOP_HALT);
+    ck_assert_uint_eq(cpu->r[R_RAX] & 0xff, 9);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -160,6 +194,7 @@ static Suite *suite(void)
     tcase_add_test(t, fault_restart_state);
     tcase_add_test(t, self_modifying_code);
     tcase_add_test(t, lazy_conditions);
+    tcase_add_test(t, probe_does_not_fault);
     suite_add_tcase(s, t);
     return s;
 }
