@@ -2,6 +2,7 @@
 #ifndef XENEMU_CLI_H
 #define XENEMU_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ struct cli_options {
     const char *fail_on;
     const char *console_log;
     const char *junit;
+    int gdb_port;            /* 0: no gdb stub */
+    bool gdb_wait;           /* hold the guest until gdb connects */
 };
 
 /* Exit statuses of DESIGN.md beyond 0 and 2. */

@@ -160,6 +160,9 @@ typedef struct vmx {
     bool nmi_blocked;
     bool injecting;         /* delivering the VM-entry event: no exception-bitmap exits */
     bool window_watch;      /* interrupt window requested while IF = 0: check after each instruction */
+    bool probing;           /* inside mmu_probe (vmx_set_probing) */
+    uint32_t vec_info, vec_err, vec_len;   /* event being delivered (IDT-vectoring format) */
+    uint64_t entry_icount;  /* retired instructions at VM entry (monitor trap flag) */
     uint64_t vmxon_ptr;
     vmcs_t *cur;            /* current VMCS, or NULL */
     uint64_t tick;
@@ -184,10 +187,32 @@ static inline bool vmx_nonroot(const cpu_t *cpu)
 uint64_t vmx_stop_limit(const cpu_t *cpu, uint64_t stop);
 void vmx_between_blocks(cpu_t *cpu);
 
+/* External interrupts and NMIs that are VM exits under "external-interrupt
+ * exiting" / "NMI exiting" (SDM Vol.3C §26.2), with "acknowledge interrupt
+ * on exit"; called between instructions, no return when exiting. */
+void vmx_interrupt_exits(cpu_t *cpu);
+
+/* A VM exit happened whose root side is C code (vmx_run): the vCPU holds
+ * no host state to run, so the run loop must stop. */
+static inline bool vmx_api_exited(const cpu_t *cpu)
+{
+    return cpu->vmx && cpu->vmx->api && cpu->vmx->exited;
+}
+
+/* INIT is blocked in VMX root operation (SDM Vol.3C §24.8); in non-root
+ * operation it is a VM exit (vmx_between_blocks). */
+static inline bool vmx_init_blocked(const cpu_t *cpu)
+{
+    return cpu->vmx && cpu->vmx->on && !cpu->vmx->nonroot;
+}
+
 /* Exception and software-event intercepts (interrupt.c): a VM exit through
  * the exception bitmap (no return), or false to deliver to the guest. kind
  * is an enum ev_kind. */
 bool vmx_event_intercept(cpu_t *cpu, int vector, int kind, uint32_t err);
+/* The event being delivered (vector -1: delivery finished), reported as
+ * IDT-vectoring information if delivering it causes a VM exit (§28.2.4). */
+void vmx_note_delivery(cpu_t *cpu, int vector, int kind, bool has_err, uint32_t err);
 /* A triple fault in non-root operation: VM exit reason 2 (no return). */
 _Noreturn void vmx_triple_fault(cpu_t *cpu);
 
@@ -219,6 +244,9 @@ void vmx_intercept_dr(cpu_t *cpu, unsigned dr, unsigned gpr, bool read);
 /* IN/OUT/INS/OUTS after the privilege checks passed; uses cpu->cur. */
 void vmx_intercept_io(cpu_t *cpu, uint16_t port, unsigned size);
 void vmx_intercept_msr(cpu_t *cpu, uint32_t index, bool write);
+/* A task switch: source 0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT
+ * (qualification Table 28-2). Always a VM exit. */
+_Noreturn void vmx_task_switch(cpu_t *cpu, uint16_t sel, unsigned source);
 /* SGDT/SIDT/LGDT/LIDT (identity 0-3) or SLDT/STR/LLDT/LTR (ldt_tr). */
 void vmx_intercept_desc(cpu_t *cpu, const struct insn *in, unsigned identity, bool ldt_tr);
 
@@ -235,9 +263,20 @@ typedef struct vmx_xlate {
     bool r, w, x;
 } vmx_xlate_t;
 
+/* EPT applies in non-root operation, and, for the C root side, to the
+ * guest state the vCPU still holds after a VM exit (so mmu_probe reads
+ * guest memory by guest-linear address). */
 static inline bool vmx_ept_active(const cpu_t *cpu)
 {
-    return cpu->vmx && cpu->vmx->nonroot && cpu->vmx->ept;
+    return cpu->vmx && cpu->vmx->ept;
+}
+
+/* mmu_probe is translating: an EPT violation or misconfiguration fails
+ * the probe (unwinding like a fault) instead of causing a VM exit. */
+static inline void vmx_set_probing(cpu_t *cpu, bool on)
+{
+    if (cpu->vmx)
+        cpu->vmx->probing = on;
 }
 
 void vmx_ept_xlate(cpu_t *cpu, uint64_t gpa, int acc, bool final, bool lin_valid, uint64_t lin,
@@ -259,6 +298,9 @@ int vmx_api_vmwrite(cpu_t *cpu, uint32_t field, uint64_t val);
 
 /* Enter the guest of the current VMCS (VMLAUNCH or VMRESUME by its launch
  * state) and run it until a VM exit or until `budget` instructions retired.
+ * The vCPU should deliver exceptions itself (cpu->deliver_exceptions), so
+ * that guest faults reach the guest's IDT or the exception bitmap; after a
+ * VM exit it still holds the guest's registers (GPRs are not in the VMCS).
  * Returns 1 with *exit filled on a VM exit (entry failures included), 0 when
  * the budget ran out (the guest stays in non-root mode: call again), or a
  * negative VM-instruction error when VM entry failed before loading the guest. */

@@ -10,6 +10,7 @@
 #include "xenemu/acpi.h"
 #include "xenemu/boot.h"
 #include "xenemu/devices.h"
+#include "xenemu/gdbstub.h"
 #include "xenemu/harness.h"
 #include "xenemu/loader.h"
 #include "xenemu/machine.h"
@@ -31,6 +32,8 @@ typedef struct bare {
     uart16550_t uart;
     acpi_pm_t acpi;
     harness_t harness;
+    gdb_t gdb;
+    bool gdb_on;
     const char *why;             /* why the run ended, for reports */
 } bare_t;
 
@@ -133,6 +136,15 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
     debugcon_init(&b->debugcon, &b->bus, &b->m, &b->harness.con);
     uart16550_init(&b->uart, &b->bus, 0x3f8, &b->harness.con);
     acpi_pm_init(&b->acpi, &b->bus, ACPI_PM_PORT, acpi_poweroff, b);
+    if (opt->gdb_port) {
+        if (gdb_listen(&b->gdb, &b->m, opt->gdb_port, err, errlen) < 0)
+            return -1;
+        b->gdb_on = true;
+        if (gdb_start(&b->gdb, opt->gdb_wait) < 0) {
+            snprintf(err, errlen, "gdb did not connect");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -150,7 +162,16 @@ static int stuck(bare_t *b, cpu_t *cpu, const char *why)
 static int run_cpu(bare_t *b, cpu_t *cpu, uint64_t end)
 {
     while (cpu->icount < end) {
-        enum cpu_stop s = cpu_run(cpu, end - cpu->icount);
+        uint64_t budget = end - cpu->icount;
+        if (b->gdb_on && gdb_active(&b->gdb)) {
+            /* One instruction at a time while gdb has breakpoints or steps. */
+            if (gdb_before_insn(&b->gdb, cpu) == GDB_DETACHED) {
+                gdb_close(&b->gdb);
+                b->gdb_on = false;
+            }
+            budget = 1;
+        }
+        enum cpu_stop s = cpu_run(cpu, budget);
         if (b->debugcon.exit_requested) {
             b->why = b->acpi.poweroff ? "the guest powered off (ACPI S5)" : "the guest wrote the exit port";
             return b->debugcon.exit_status;
@@ -211,6 +232,8 @@ static int run_loop(bare_t *b)
                 return status;
         }
         now = end;
+        if (b->gdb_on)
+            gdb_poll(&b->gdb);
         int status = harness_check(&b->harness, now);
         if (status >= 0)
             return status;
@@ -232,7 +255,12 @@ int bare_run(const struct cli_options *opt)
         machine_destroy(&b.m);
         return usage_error(err);
     }
-    int status = harness_finish(&b.harness, run_loop(&b), b.why);
+    int status = run_loop(&b);
+    if (b.gdb_on) {
+        gdb_exited(&b.gdb, status);
+        gdb_close(&b.gdb);
+    }
+    status = harness_finish(&b.harness, status, b.why);
     kernel_free(&b.kernel);
     machine_destroy(&b.m);
     return status;

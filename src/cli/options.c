@@ -31,6 +31,8 @@ enum run_opt {
     OPT_FAIL_ON,
     OPT_CONSOLE_LOG,
     OPT_JUNIT,
+    OPT_GDB,
+    OPT_GDB_WAIT,
     OPT_HELP,
     OPT_COUNT,
 };
@@ -47,7 +49,8 @@ static const struct run_opt_spec run_opts[] = {
     {"--machine", OPT_MACHINE, true}, {"--max-insns", OPT_MAX_INSNS, true},
     {"--timeout", OPT_TIMEOUT, true}, {"--expect", OPT_EXPECT, true},
     {"--fail-on", OPT_FAIL_ON, true}, {"--console-log", OPT_CONSOLE_LOG, true},
-    {"--junit", OPT_JUNIT, true},     {"--help", OPT_HELP, false},
+    {"--junit", OPT_JUNIT, true},     {"--gdb", OPT_GDB, true},
+    {"--gdb-wait", OPT_GDB_WAIT, false}, {"--help", OPT_HELP, false},
     {"-h", OPT_HELP, false},
 };
 
@@ -79,6 +82,9 @@ static const char help_text[] =
     "  --fail-on REGEX   status 1 as soon as a console line matches REGEX\n"
     "  --console-log FILE  also write the console output to FILE\n"
     "  --junit FILE      write a JUnit XML report of the run to FILE\n"
+    "  --gdb PORT        serve the GDB remote protocol on localhost:PORT\n"
+    "  --gdb-wait        with --gdb: hold the guest at its first instruction\n"
+    "                    until gdb connects\n"
     "  -h, --help        print this text and exit\n"
     "  --                end of options: the next argument is KERNEL\n"
     "\n"
@@ -227,6 +233,16 @@ static int set_timeout(struct parser *p, const char *value, struct cli_options *
     return 0;
 }
 
+static int set_gdb_port(struct parser *p, const char *value, struct cli_options *out)
+{
+    const char *s = value;
+    uint64_t n;
+    if (!read_decimal(&s, &n) || *s != '\0' || n < 1 || n > 65535)
+        return fail(p, "--gdb '%.64s' is not a TCP port (1 to 65535)", value);
+    out->gdb_port = (int)n;
+    return 0;
+}
+
 static int set_run_value(struct parser *p, enum run_opt id, const char *value,
                          struct cli_options *out)
 {
@@ -242,6 +258,8 @@ static int set_run_value(struct parser *p, enum run_opt id, const char *value,
     case OPT_FAIL_ON: out->fail_on = value; return 0;
     case OPT_CONSOLE_LOG: out->console_log = value; return 0;
     case OPT_JUNIT: out->junit = value; return 0;
+    case OPT_GDB: return set_gdb_port(p, value, out);
+    case OPT_GDB_WAIT:
     case OPT_HELP:
     case OPT_COUNT: break;
     }
@@ -270,7 +288,10 @@ static int parse_run_option(struct parser *p, const char *arg, bool seen[OPT_COU
     if (!spec->takes_value) {
         if (eq != NULL)
             return fail(p, "option '%s' takes no value", spec->name);
-        out->command = CLI_CMD_HELP;
+        if (spec->id == OPT_GDB_WAIT)
+            out->gdb_wait = true;
+        else
+            out->command = CLI_CMD_HELP;
         return 0;
     }
     const char *value;
@@ -316,6 +337,8 @@ static int check_input_file(struct parser *p, const char *what, const char *path
 
 static int check_run_files(struct parser *p, const struct cli_options *out)
 {
+    if (out->gdb_wait && out->gdb_port == 0)
+        return fail(p, "--gdb-wait needs --gdb PORT");
     if (out->kernel == NULL)
         return fail(p, "no KERNEL given (usage: xenemu run [options] KERNEL)");
     if (check_input_file(p, "kernel", out->kernel) != 0)
@@ -373,6 +396,8 @@ static void set_defaults(struct cli_options *out)
     out->max_insns = 0;
     out->timeout_s = 0;
     out->expect = out->fail_on = out->console_log = out->junit = NULL;
+    out->gdb_port = 0;
+    out->gdb_wait = false;
 }
 
 static bool is_help_word(const char *arg)

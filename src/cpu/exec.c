@@ -250,6 +250,8 @@ static void take_interrupt(cpu_t *cpu)
     cpu->watch_flags &= ~(uint32_t)F_IF;
     if (!cpu->deliver_exceptions)
         return;
+    if (vmx_nonroot(cpu))
+        vmx_interrupt_exits(cpu);     /* external-interrupt and NMI exiting: may VM exit */
     if (cpu->apic.nmi_pending) {
         cpu->apic.nmi_pending = false;
         cpu->halted = false;
@@ -308,11 +310,13 @@ static void plan_stop(cpu_t *cpu)
 
 static enum cpu_stop between_blocks(cpu_t *cpu)
 {
+    if (vmx_api_exited(cpu))
+        return STOP_EVENT;            /* a VM exit for the C root side (vmx_run) */
     if (vmx_nonroot(cpu))
         vmx_between_blocks(cpu);      /* may take a VM exit (longjmp) */
     bool ev = cpu->pending_events;
     cpu->pending_events = false;
-    if (cpu->apic.init_pending)
+    if (cpu->apic.init_pending && !vmx_init_blocked(cpu))
         lapic_take_init(cpu);
     if (cpu->apic.wait_sipi)
         return STOP_HALT;

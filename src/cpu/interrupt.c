@@ -254,12 +254,16 @@ void cpu_deliver_event(cpu_t *cpu, int vector, enum ev_kind kind, uint32_t error
         .push_err = kind == EV_EXC && has_error_code(vector),
         .err = error_code,
     };
+    if (vmx_nonroot(cpu))
+        vmx_note_delivery(cpu, vector, kind, ev.push_err, error_code);   /* IDT-vectoring information */
     if (cpu_real(cpu))
         deliver_real(cpu, &ev);
     else if (cpu_lma(cpu))
         deliver_long(cpu, &ev);
     else
         deliver_prot(cpu, &ev);
+    if (vmx_nonroot(cpu))
+        vmx_note_delivery(cpu, -1, kind, false, 0);
 }
 
 /* ---- exceptions from the run loop, with #DF and triple fault ---- */

@@ -3,6 +3,8 @@
  * task gates. 16- and 32-bit TSS formats (Figures 8-2, 8-11). */
 #include "system.h"
 
+#include "xenemu/vmx.h"
+
 enum switch_kind { TS_JMP, TS_CALL, TS_IRET, TS_INT };
 
 /* The dynamic fields of a TSS. */
@@ -256,6 +258,8 @@ void task_far(cpu_t *cpu, uint16_t sel, uint64_t d, bool call)
     } else if (sel & 4) {
         raise_sel(cpu, EXC_GP, sel);
     }
+    if (vmx_nonroot(cpu))
+        vmx_task_switch(cpu, sel, call ? 0 : 2);
     task_switch(cpu, sel, d, call ? TS_CALL : TS_JMP, 0, false, 0);
 }
 
@@ -266,6 +270,8 @@ void task_return(cpu_t *cpu)
     if ((link & 4) || !desc_fetch(cpu, link, &d) || desc_s(d) ||
         (desc_type(d) != ST_TSS_BUSY && desc_type(d) != ST_TSS16_BUSY))
         raise_sel(cpu, EXC_TS, link);
+    if (vmx_nonroot(cpu))
+        vmx_task_switch(cpu, link, 1);    /* task switches are VM exits (SDM Vol.3C §26.1.2) */
     task_switch(cpu, link, d, TS_IRET, 0, false, 0);
 }
 
@@ -273,5 +279,7 @@ void task_gate_event(cpu_t *cpu, uint64_t gate, uint32_t ext, bool push_err, uin
 {
     uint16_t sel = (uint16_t)(gate >> 16);
     uint64_t d = gate_tss(cpu, sel, ext);
+    if (vmx_nonroot(cpu))
+        vmx_task_switch(cpu, sel, 3);
     task_switch(cpu, sel, d, TS_INT, ext, push_err, err);
 }

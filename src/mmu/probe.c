@@ -7,6 +7,7 @@
 
 #include "xenemu/machine.h"
 #include "xenemu/mmu.h"
+#include "xenemu/vmx.h"
 
 bool mmu_probe(cpu_t *cpu, uint64_t lin, enum mmu_access acc, uint64_t *phys)
 {
@@ -14,9 +15,10 @@ bool mmu_probe(cpu_t *cpu, uint64_t lin, enum mmu_access acc, uint64_t *phys)
     cpu_exc_t exc = cpu->exc;
     enum cpu_unwind unwind = cpu->unwind;
     const struct insn *cur = cpu->cur;
-    bool ok = false;
+    volatile bool ok = false;        /* set between setjmp and a possible longjmp */
     memcpy(outer, cpu->unwind_jmp, sizeof outer);
     cpu->cur = NULL;                 /* a fault must not rewind RIP */
+    vmx_set_probing(cpu, true);      /* an EPT violation fails the probe, no VM exit */
     if (setjmp(cpu->unwind_jmp) == 0) {
         *phys = mmu_translate_sys(cpu, lin, acc);
         ok = true;
@@ -25,6 +27,7 @@ bool mmu_probe(cpu_t *cpu, uint64_t lin, enum mmu_access acc, uint64_t *phys)
     cpu->cur = cur;
     cpu->exc = exc;
     cpu->unwind = unwind;
+    vmx_set_probing(cpu, false);
     return ok;
 }
 

@@ -144,6 +144,8 @@ void vmx_ept_xlate(cpu_t *cpu, uint64_t gpa, int acc, bool final, bool lin_valid
     ept_result_t r;
     uint64_t q = 0;
     int rc = ept_walk(&cpu->m->mem, cpu->vmx->eptp, gpa, &a, &r, &q);
+    if (rc && (cpu->vmx->probing || !cpu->vmx->nonroot))
+        cpu_raise(cpu, EXC_PF);       /* a probe (mmu_probe) fails; it restores cpu->exc */
     if (rc)
         ept_exit(cpu, rc, q, gpa, &a);
     out->hpa = r.hpa;

@@ -247,6 +247,16 @@ void vmx_intercept_desc(cpu_t *cpu, const insn_t *in, unsigned identity, bool ld
     vmx_exit_insn(cpu, ldt_tr ? EXIT_LDTR_TR : EXIT_GDTR_IDTR, qual, info);
 }
 
+/* ---- task switches (§26.1.2, qualification Table 28-2) ---- */
+
+_Noreturn void vmx_task_switch(cpu_t *cpu, uint16_t sel, unsigned source)
+{
+    exit_info_t e = { .reason = EXIT_TASK_SWITCH, .qual = sel | (uint64_t)source << 30 };
+    if (source != 3 && cpu->cur)
+        e.insn_len = cpu->cur->len;
+    vmx_exit(cpu, &e);
+}
+
 /* ---- exceptions (§26.2, exception bitmap §25.6.3) ---- */
 
 /* #PF consults the error-code mask and match: with bitmap bit 14 set it
@@ -289,9 +299,63 @@ bool vmx_event_intercept(cpu_t *cpu, int vector, int kind, uint32_t err)
     vmx_exit(cpu, &e);
 }
 
+/* Interruption type of an event in the IDT-vectoring format (§25.9.3). */
+static unsigned event_type(const cpu_t *cpu, int vector, int kind)
+{
+    const insn_t *in = cpu->cur;
+    switch (kind) {
+    case EV_EXC: return INTR_TYPE_HW_EXC;
+    case EV_EXTINT: return vector == EXC_NMI ? INTR_TYPE_NMI : INTR_TYPE_EXT;
+    case EV_ICEBP: return INTR_TYPE_PRIV_SW_EXC;
+    default:
+        return in && in->map == MAP_1B && (in->op == 0xcc || in->op == 0xce) ? INTR_TYPE_SW_EXC : INTR_TYPE_SW_INT;
+    }
+}
+
+void vmx_note_delivery(cpu_t *cpu, int vector, int kind, bool has_err, uint32_t err)
+{
+    vmx_t *x = cpu->vmx;
+    if (vector < 0) {
+        x->vec_info = x->vec_err = x->vec_len = 0;
+        return;
+    }
+    unsigned type = event_type(cpu, vector, kind);
+    x->vec_info = (uint32_t)(vector & 0xff) | type << 8 | INTR_INFO_VALID | (has_err ? INTR_INFO_ERR_VALID : 0);
+    x->vec_err = has_err ? err : 0;
+    x->vec_len = (type >= INTR_TYPE_SW_INT && cpu->cur) ? cpu->cur->len : 0;
+    if (x->injecting && type >= INTR_TYPE_SW_INT)
+        x->vec_len = (uint32_t)vmcs_get(x->cur, VMCS_ENTRY_INSN_LEN);
+}
+
 _Noreturn void vmx_triple_fault(cpu_t *cpu)
 {
     exit_info_t e = { .reason = EXIT_TRIPLE_FAULT };
     cpu->delivering = 0;
+    cpu->vmx->vec_info = 0;
+    vmx_exit(cpu, &e);
+}
+
+/* ---- external interrupts and NMIs (§26.2) ---- */
+
+void vmx_interrupt_exits(cpu_t *cpu)
+{
+    vmx_t *x = cpu->vmx;
+    if (cpu->apic.nmi_pending && (x->pin & PIN_NMI)) {
+        cpu->apic.nmi_pending = false;
+        exit_info_t e = { .reason = EXIT_EXCEPTION,
+                          .intr_info = EXC_NMI | INTR_TYPE_NMI << 8 | INTR_INFO_VALID };
+        vmx_exit(cpu, &e);
+    }
+    /* RFLAGS.IF does not mask interrupts that exit; the STI/MOV SS shadow does. */
+    if (!(x->pin & PIN_EXT_INT) || cpu->icount < cpu->irq_shadow_end)
+        return;
+    int v = lapic_pending_vector(cpu);
+    if (v < 0)
+        return;
+    exit_info_t e = { .reason = EXIT_EXTINT };
+    if (x->exit_ctl & EXIT_ACK_INT) {
+        lapic_ack(cpu, v);
+        e.intr_info = (uint32_t)v | INTR_TYPE_EXT << 8 | INTR_INFO_VALID;
+    }
     vmx_exit(cpu, &e);
 }

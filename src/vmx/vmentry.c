@@ -473,8 +473,6 @@ static void entry_fail(cpu_t *cpu, vmx_t *x, uint32_t reason, uint64_t qual)
     vmw(x, VMCS_IDT_VEC_INFO, 0);
     vmx_exit_load_host(cpu);
     x->exited = true;
-    if (x->api)
-        cpu->pending_events = true;
 }
 
 int vmx_enter(cpu_t *cpu, bool launch)
@@ -552,7 +550,7 @@ uint64_t vmx_stop_limit(const cpu_t *cpu, uint64_t stop)
     const vmx_t *x = cpu->vmx;
     if ((x->pin & PIN_PREEMPT_TIMER) && x->timer_deadline < stop)
         stop = x->timer_deadline;
-    if (x->window_watch && cpu->icount + 1 < stop)
+    if ((x->window_watch || (x->proc & PROC_MTF)) && cpu->icount + 1 < stop)
         stop = cpu->icount + 1;
     return stop;
 }
@@ -560,10 +558,17 @@ uint64_t vmx_stop_limit(const cpu_t *cpu, uint64_t stop)
 void vmx_between_blocks(cpu_t *cpu)
 {
     vmx_t *x = cpu->vmx;
+    if (cpu->apic.init_pending) {             /* INIT signal: exit reason 3 (§26.2) */
+        cpu->apic.init_pending = false;
+        window_exit(cpu, EXIT_INIT);
+    }
     if ((x->pin & PIN_PREEMPT_TIMER) && cpu->icount >= x->timer_deadline)
         window_exit(cpu, EXIT_PREEMPT_TIMER);
     if (x->window_watch && interrupts_open(cpu))
         window_exit(cpu, EXIT_INT_WINDOW);
+    /* Monitor trap flag: after the first instruction of the guest (§26.5.2). */
+    if ((x->proc & PROC_MTF) && cpu->icount > x->entry_icount)
+        window_exit(cpu, EXIT_MTF);
 }
 
 /* Timer ticks to retired instructions, rounding up (TSC = retired * hz / IPS). */
@@ -578,8 +583,14 @@ void vmx_after_entry(cpu_t *cpu)
 {
     vmx_t *x = cpu->vmx;
     uint32_t info = (uint32_t)vmr(x, VMCS_ENTRY_INTR_INFO);
-    cpu->cur = NULL;                          /* faults from here on belong to the guest */
+    if (cpu->cur) {
+        cpu->icount = cpu_retired(cpu) + 1;   /* VMLAUNCH/VMRESUME retired */
+        cpu->cur = NULL;                      /* faults from here on belong to the guest */
+        cpu->cur_block = NULL;
+    }
     x->window_watch = false;
+    x->vec_info = 0;
+    x->entry_icount = cpu->icount;
     if (x->pin & PIN_PREEMPT_TIMER)
         x->timer_deadline = cpu_retired(cpu) + timer_insns(cpu, (uint32_t)vmr(x, VMCS_PREEMPT_TIMER));
     if (info & INTR_INFO_VALID) {

@@ -149,13 +149,13 @@ void vmx_exit_load_host(cpu_t *cpu)
     vmx_t *x = cpu->vmx;
     bool l = x->exit_ctl & EXIT_HOST_64;
     x->nonroot = false;
-    x->ept = false;
     cpu->halted = false;
     cpu->irq_shadow_end = 0;
     if (x->api) {
         vmx_flush_tlb(cpu);
-        return;        /* the root side is C code: no host register state */
+        return;        /* the root side is C code: the vCPU keeps the guest state (and its EPT) */
     }
+    x->ept = false;
     cpu->cr0 = vmr(x, VMCS_HOST_CR0) | CR0_ET;
     cpu->cr3 = vmr(x, VMCS_HOST_CR3);
     cpu->cr4 = vmr(x, VMCS_HOST_CR4);
@@ -198,19 +198,15 @@ void vmx_record_exit(vmx_t *x, const exit_info_t *e)
         vmw(x, VMCS_GUEST_LINEAR_ADDR, e->gla);
 }
 
-/* IDT-vectoring information (§28.2.4): an exception being delivered when
- * the exit happened. */
-static void record_vectoring(cpu_t *cpu, vmx_t *x)
+/* IDT-vectoring information (§28.2.4): the event whose delivery the exit
+ * interrupted; software events also report their instruction length. */
+static void record_vectoring(vmx_t *x)
 {
-    uint32_t info = 0;
-    if (cpu->delivering) {
-        int v = cpu->delivering - 1;
-        info = (uint32_t)v | INTR_TYPE_HW_EXC << 8 | INTR_INFO_VALID;
-        if (v == EXC_DF || (v >= EXC_TS && v <= EXC_PF) || v == EXC_AC)
-            info |= INTR_INFO_ERR_VALID;
-        vmw(x, VMCS_IDT_VEC_ERR, cpu->exc.error_code);
-    }
-    vmw(x, VMCS_IDT_VEC_INFO, info);
+    vmw(x, VMCS_IDT_VEC_INFO, x->vec_info);
+    vmw(x, VMCS_IDT_VEC_ERR, x->vec_err);
+    if (x->vec_info && x->vec_len)
+        vmw(x, VMCS_EXIT_INSN_LEN, x->vec_len);
+    x->vec_info = x->vec_err = x->vec_len = 0;
 }
 
 _Noreturn void vmx_exit(cpu_t *cpu, const exit_info_t *e)
@@ -218,16 +214,16 @@ _Noreturn void vmx_exit(cpu_t *cpu, const exit_info_t *e)
     vmx_t *x = cpu->vmx;
     if (cpu->cur) {
         cpu->r[R_RIP] -= cpu->cur->len;      /* the instruction did not retire */
+        cpu->icount = cpu_retired(cpu);      /* those before it in its block did */
         cpu->cur = NULL;
+        cpu->cur_block = NULL;
     }
     vmx_record_exit(x, e);
-    record_vectoring(cpu, x);
+    record_vectoring(x);
     vmx_save_guest(cpu);
     store_msrs(cpu, x);
     vmx_exit_load_host(cpu);
     x->exited = true;
-    if (x->api)
-        cpu->pending_events = true;
     cpu->unwind = UNWIND_VMEXIT;
     longjmp(cpu->unwind_jmp, 1);
 }

@@ -35,7 +35,7 @@ static int fail(const vmx_t *x, int err)
 int vmx_api_vmclear(cpu_t *cpu, uint64_t vmcs)
 {
     vmx_t *x = cpu->vmx;
-    if (!x || !x->on)
+    if (!x || !x->on || x->nonroot)
         return -1;
     if (!region_ok(vmcs))
         return fail(x, VMERR_VMCLEAR_BAD_ADDR);
@@ -48,7 +48,7 @@ int vmx_api_vmclear(cpu_t *cpu, uint64_t vmcs)
 int vmx_api_vmptrld(cpu_t *cpu, uint64_t vmcs)
 {
     vmx_t *x = cpu->vmx;
-    if (!x || !x->on)
+    if (!x || !x->on || x->nonroot)
         return -1;
     if (!region_ok(vmcs))
         return fail(x, VMERR_VMPTRLD_BAD_ADDR);
@@ -133,7 +133,6 @@ int vmx_run(cpu_t *cpu, uint64_t budget, vmx_exit_t *exit)
     if (!x->exited)
         return 0;
     x->exited = false;
-    cpu->pending_events = false;
     fill_exit(x, exit);
     return 1;
 }

@@ -330,6 +330,25 @@ START_TEST(inject_exception)
 }
 END_TEST
 
+/* An EPT violation while delivering an injected event reports that event
+ * as IDT-vectoring information, so the VMM can inject it again (§28.2.4). */
+START_TEST(idt_vectoring_on_ept_violation)
+{
+    uint64_t lo = (G_HANDLER & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((uint64_t)(G_HANDLER >> 16) << 48);
+    put64(G_IDT + 16 * EXC_GP, lo);
+    put64(EPT_PT + 8 * ((G_STACK - 8) >> 12), ((G_STACK - 8) & ~0xfffull) | 1 | 6 << 3);   /* stack read-only */
+    wr(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_INFO_ERR_VALID | INTR_TYPE_HW_EXC << 8 | EXC_GP);
+    wr(VMCS_ENTRY_EXC_ERR, 0x18);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_EPT_VIOLATION);
+    ck_assert_uint_eq(e.idt_info, INTR_INFO_VALID | INTR_INFO_ERR_VALID | INTR_TYPE_HW_EXC << 8 | EXC_GP);
+    ck_assert_uint_eq(e.idt_err, 0x18);
+    ck_assert_uint_eq(e.guest_phys & ~0xfffull, (G_STACK - 8) & ~0xfffull);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);       /* nothing delivered */
+    ck_assert_uint_eq(rd(VMCS_GUEST_RSP), G_STACK);
+}
+END_TEST
+
 /* #PF through the exception bitmap: qualification = CR2, CR2 untouched. */
 START_TEST(exception_bitmap_pf)
 {
@@ -370,6 +389,74 @@ START_TEST(preemption_timer_and_window)
     wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_INT_WINDOW);
     e = run();
     ck_assert_uint_eq(e.reason, EXIT_INT_WINDOW);
+}
+END_TEST
+
+/* After an exit the C root side reads guest memory by guest-linear address
+ * through guest paging and EPT (mmu_read_linear); an EPT hole fails the
+ * read without a VM exit. */
+START_TEST(probe_through_ept_after_exit)
+{
+    static const uint8_t prog[] = { 0x0f, 0xa2 };                   /* cpuid */
+    code(G_CODE, prog, sizeof prog);
+    put64(EPT_PT + 8 * 5, 0x9000 | 7 | 6 << 3);                    /* gpa 0x5000 -> hpa 0x9000 */
+    put64(EPT_PT + 8 * 6, 0);                                      /* gpa 0x6000 unmapped */
+    put64(0x9010, 0xfeedface);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_CPUID);
+    uint64_t v = 0;
+    ck_assert_int_eq(mmu_read_linear(cpu, 0x5010, &v, 8), 0);
+    ck_assert_uint_eq(v, 0xfeedface);
+    ck_assert_int_eq(mmu_read_linear(cpu, 0x6000, &v, 8), -1);
+    ck_assert_uint_eq(rd(VMCS_EXIT_REASON), EXIT_CPUID);          /* no new exit */
+    skip_insn(&e);
+    static const uint8_t hlt = 0xf4;
+    code(G_CODE + 2, &hlt, 1);
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+}
+END_TEST
+
+/* A far JMP to a TSS in a 32-bit guest: task switches always exit, with
+ * the selector and the source (2: JMP) in the qualification (Table 28-2). */
+START_TEST(task_switch_exit)
+{
+    static const uint8_t prog[] = { 0xea, 0, 0, 0, 0, 0x28, 0 };   /* jmp far 0x28:0 */
+    code(G_CODE, prog, sizeof prog);
+    put64(G_GDT + 0x20, 0x00cf9b000000ffffull);                    /* 32-bit code */
+    put64(G_GDT + 0x28, 0x0000890050000067ull);                    /* 32-bit TSS at 0x5000 */
+    wr(VMCS_PROC_CTLS2, PROC2_EPT | PROC2_UNRESTRICTED);
+    wr(VMCS_ENTRY_CTLS, rd(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E);
+    wr(VMCS_GUEST_CR0, CR0_PE | CR0_NE | CR0_ET);
+    wr(VMCS_GUEST_CR4, CR4_VMXE);
+    seg(SEG_CS, 0x20, 0, 0xffffffff, 0xc09b);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_TASK_SWITCH);
+    ck_assert_uint_eq(e.qual, 0x28u | 2u << 30);
+    ck_assert_uint_eq(e.insn_len, 7);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);
+    ck_assert_uint_eq(rd(VMCS_GUEST_TR_SEL), 0x18);                /* no switch happened */
+}
+END_TEST
+
+/* Monitor trap flag: an exit after each guest instruction. */
+START_TEST(monitor_trap_flag)
+{
+    static const uint8_t prog[] = { 0x90, 0x48, 0xff, 0xc0, 0xf4 };   /* nop; inc rax; hlt */
+    code(G_CODE, prog, sizeof prog);
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_MTF);
+    cpu->r[R_RAX] = 5;
+    uint64_t before = cpu->icount;
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_MTF);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE + 1);
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_MTF);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE + 4);
+    ck_assert_uint_eq(cpu->r[R_RAX], 6);
+    ck_assert_uint_eq(cpu->icount - before, 2);                   /* retired instructions count exactly */
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
 }
 END_TEST
 
@@ -481,8 +568,12 @@ int main(void)
     tcase_add_test(tc, vmclear_flushes_and_reloads);
     tcase_add_test(tc, inject_exception);
     tcase_add_test(tc, exception_bitmap_pf);
+    tcase_add_test(tc, idt_vectoring_on_ept_violation);
     tcase_add_test(tc, preemption_timer_and_window);
     tcase_add_test(tc, unrestricted_real_mode_guest);
+    tcase_add_test(tc, monitor_trap_flag);
+    tcase_add_test(tc, task_switch_exit);
+    tcase_add_test(tc, probe_through_ept_after_exit);
     tcase_add_test(tc, instructions_fail_valid_and_invalid);
     tcase_add_test(tc, vmxon_needs_vmxe_and_feature_control);
     suite_add_tcase(s, tc);
