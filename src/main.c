@@ -24,6 +24,8 @@ int main(int argc, char **argv)
         return xenemu_run(&opt);
     case CLI_CMD_INFO:
         return xenemu_info(&opt);
+    case CLI_CMD_TRACE:
+        return xenemu_trace_cmd(&opt);
     }
     fprintf(stderr, "xenemu: error: internal error: unknown command %d\n", (int)opt.command);
     return CLI_EXIT_USAGE;

@@ -24,6 +24,7 @@ enum cli_command {
     CLI_CMD_VERSION,
     CLI_CMD_RUN,
     CLI_CMD_INFO,
+    CLI_CMD_TRACE,      /* `xenemu trace VERB ...` (src/cli/trace_cmd.c) */
 };
 
 enum cli_machine {
@@ -50,6 +51,14 @@ struct cli_options {
     const char *junit;
     int gdb_port;            /* 0: no gdb stub */
     bool gdb_wait;           /* hold the guest until gdb connects */
+    /* Tracing (src/trace): trace_classes 0 when --trace is not given. */
+    uint32_t trace_classes;  /* bit per enum trace_class */
+    const char *trace_file;  /* NULL: stderr; *.xtr: binary */
+    uint64_t trace_from, trace_until;   /* virtual-time window, inclusive */
+    uint64_t trace_lo, trace_hi;        /* guest address range, inclusive */
+    /* CLI_CMD_TRACE: the arguments after "trace". */
+    int trace_argc;
+    char **trace_argv;
 };
 
 /* Exit statuses of DESIGN.md beyond 0 and 2. */

@@ -158,7 +158,7 @@ typedef struct vmx {
     bool api;               /* root side is C code (vmx_run) rather than guest instructions */
     bool exited;            /* a VM exit happened since vmx_run entered the guest */
     bool nmi_blocked;
-    bool injecting;         /* delivering the VM-entry event: no exception-bitmap exits */
+    bool injecting;         /* the next delivery is the VM-entry event (its instruction length) */
     bool window_watch;      /* interrupt window requested while IF = 0: check after each instruction */
     bool probing;           /* inside mmu_probe (vmx_set_probing) */
     uint32_t vec_info, vec_err, vec_len;   /* event being delivered (IDT-vectoring format) */
@@ -208,7 +208,7 @@ static inline bool vmx_init_blocked(const cpu_t *cpu)
 
 /* Exception and software-event intercepts (interrupt.c): a VM exit through
  * the exception bitmap (no return), or false to deliver to the guest. kind
- * is an enum ev_kind. */
+ * is an enum ev_kind. Events injected at VM entry never come here. */
 bool vmx_event_intercept(cpu_t *cpu, int vector, int kind, uint32_t err);
 /* The event being delivered (vector -1: delivery finished), reported as
  * IDT-vectoring information if delivering it causes a VM exit (§28.2.4). */
@@ -302,8 +302,16 @@ int vmx_api_vmwrite(cpu_t *cpu, uint32_t field, uint64_t val);
  * that guest faults reach the guest's IDT or the exception bitmap; after a
  * VM exit it still holds the guest's registers (GPRs are not in the VMCS).
  * Returns 1 with *exit filled on a VM exit (entry failures included), 0 when
- * the budget ran out (the guest stays in non-root mode: call again), or a
- * negative VM-instruction error when VM entry failed before loading the guest. */
+ * the vCPU stopped without one (budget spent, or cpu->halted: HLT without
+ * HLT exiting; the guest stays in non-root mode: call again), -1 for
+ * VMfailInvalid, or minus a VM-instruction error when VM entry failed
+ * before loading the guest (VMfailValid). */
 int vmx_run(cpu_t *cpu, uint64_t budget, vmx_exit_t *exit);
+
+/* Between vmx_run calls, with the guest still in non-root operation: the
+ * VM exit a host interrupt (timer tick, IPI) would cause, reason 1 without
+ * interruption information, so the root side can inject events or
+ * reschedule. Returns 1 with *exit filled, 0 if no guest is running. */
+int vmx_api_kick(cpu_t *cpu, vmx_exit_t *exit);
 
 #endif

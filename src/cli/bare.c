@@ -15,6 +15,7 @@
 #include "xenemu/loader.h"
 #include "xenemu/machine.h"
 #include "xenemu/run.h"
+#include "xenemu/trace.h"
 
 #define BOOT_INFO_ADDR 0x6000u
 #define ACPI_ADDR 0xe0000u             /* in the reserved legacy hole, where a legacy RSDP scan looks too */
@@ -132,6 +133,8 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
         b->m.cpu[i]->deliver_exceptions = true;
     iobus_attach(&b->bus, &b->m);
     if (harness_init(&b->harness, opt, &b->m, err, errlen) < 0)
+        return -1;
+    if (cli_trace_start(opt, &b->m, TM_BARE, err, errlen) < 0)   /* --trace */
         return -1;
     debugcon_init(&b->debugcon, &b->bus, &b->m, &b->harness.con);
     uart16550_init(&b->uart, &b->bus, 0x3f8, &b->harness.con);
@@ -256,6 +259,7 @@ int bare_run(const struct cli_options *opt)
         return usage_error(err);
     }
     int status = run_loop(&b);
+    cli_trace_finish();               /* --trace: flush and close */
     if (b.gdb_on) {
         gdb_exited(&b.gdb, status);
         gdb_close(&b.gdb);

@@ -1,5 +1,6 @@
 /* Command-line parsing: turns argv into struct cli_options, or one error line. */
 #include "xenemu/cli.h"
+#include "xenemu/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,11 @@ enum run_opt {
     OPT_JUNIT,
     OPT_GDB,
     OPT_GDB_WAIT,
+    OPT_TRACE,
+    OPT_TRACE_FILE,
+    OPT_TRACE_FROM,
+    OPT_TRACE_UNTIL,
+    OPT_TRACE_RANGE,
     OPT_HELP,
     OPT_COUNT,
 };
@@ -51,12 +57,16 @@ static const struct run_opt_spec run_opts[] = {
     {"--fail-on", OPT_FAIL_ON, true}, {"--console-log", OPT_CONSOLE_LOG, true},
     {"--junit", OPT_JUNIT, true},     {"--gdb", OPT_GDB, true},
     {"--gdb-wait", OPT_GDB_WAIT, false}, {"--help", OPT_HELP, false},
+    {"--trace", OPT_TRACE, true},     {"--trace-file", OPT_TRACE_FILE, true},
+    {"--trace-from", OPT_TRACE_FROM, true}, {"--trace-until", OPT_TRACE_UNTIL, true},
+    {"--trace-range", OPT_TRACE_RANGE, true},
     {"-h", OPT_HELP, false},
 };
 
 static const char help_text[] =
     "Usage: xenemu run [options] KERNEL\n"
     "       xenemu info KERNEL\n"
+    "       xenemu trace summary|diff|compare|export ... (xenemu trace --help)\n"
     "       xenemu --help | -h | help\n"
     "       xenemu --version\n"
     "\n"
@@ -85,6 +95,15 @@ static const char help_text[] =
     "  --gdb PORT        serve the GDB remote protocol on localhost:PORT\n"
     "  --gdb-wait        with --gdb: hold the guest at its first instruction\n"
     "                    until gdb connects\n"
+    "  --trace CLASS,... trace events: insn, exception, mode, pagefault, vmexit,\n"
+    "                    hypercall, evtchn, grant, p2m, io, timer, console,\n"
+    "                    xenstore, or all\n"
+    "  --trace-file PATH write the trace to PATH (default stderr); a name\n"
+    "                    ending in .xtr selects the compact binary format\n"
+    "  --trace-from T    trace only from virtual time T (retired instructions)\n"
+    "  --trace-until T   trace only up to virtual time T (inclusive)\n"
+    "  --trace-range LO-HI  insn, exception and pagefault events only at guest\n"
+    "                    addresses LO to HI (inclusive; hex with 0x)\n"
     "  -h, --help        print this text and exit\n"
     "  --                end of options: the next argument is KERNEL\n"
     "\n"
@@ -243,6 +262,51 @@ static int set_gdb_port(struct parser *p, const char *value, struct cli_options 
     return 0;
 }
 
+/* A decimal or 0x-hex number that fills the whole string. */
+static bool read_number(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+static int set_trace(struct parser *p, const char *value, struct cli_options *out)
+{
+    char why[256];
+    if (trace_parse_classes(value, &out->trace_classes, why, sizeof why) < 0)
+        return fail(p, "%s", why);
+    return 0;
+}
+
+static int set_trace_time(struct parser *p, const char *name, const char *value, uint64_t *t)
+{
+    if (!read_number(value, t))
+        return fail(p, "%s '%.64s' is not a virtual time (a number of instructions)", name, value);
+    return 0;
+}
+
+static int set_trace_range(struct parser *p, const char *value, struct cli_options *out)
+{
+    char lo[64];
+    const char *dash = strchr(value, '-');
+    size_t n = dash ? (size_t)(dash - value) : 0;
+    if (!dash || n == 0 || n >= sizeof lo)
+        return fail(p, "--trace-range '%.64s' is not LO-HI (example: 0x100000-0x1fffff)", value);
+    memcpy(lo, value, n);
+    lo[n] = '\0';
+    if (!read_number(lo, &out->trace_lo) || !read_number(dash + 1, &out->trace_hi))
+        return fail(p, "--trace-range '%.64s' is not LO-HI (example: 0x100000-0x1fffff)", value);
+    if (out->trace_lo > out->trace_hi)
+        return fail(p, "--trace-range '%.64s' ends before it starts", value);
+    return 0;
+}
+
 static int set_run_value(struct parser *p, enum run_opt id, const char *value,
                          struct cli_options *out)
 {
@@ -259,6 +323,11 @@ static int set_run_value(struct parser *p, enum run_opt id, const char *value,
     case OPT_CONSOLE_LOG: out->console_log = value; return 0;
     case OPT_JUNIT: out->junit = value; return 0;
     case OPT_GDB: return set_gdb_port(p, value, out);
+    case OPT_TRACE: return set_trace(p, value, out);
+    case OPT_TRACE_FILE: out->trace_file = value; return 0;
+    case OPT_TRACE_FROM: return set_trace_time(p, "--trace-from", value, &out->trace_from);
+    case OPT_TRACE_UNTIL: return set_trace_time(p, "--trace-until", value, &out->trace_until);
+    case OPT_TRACE_RANGE: return set_trace_range(p, value, out);
     case OPT_GDB_WAIT:
     case OPT_HELP:
     case OPT_COUNT: break;
@@ -339,6 +408,11 @@ static int check_run_files(struct parser *p, const struct cli_options *out)
 {
     if (out->gdb_wait && out->gdb_port == 0)
         return fail(p, "--gdb-wait needs --gdb PORT");
+    if (!out->trace_classes && (out->trace_file || out->trace_from || out->trace_until != UINT64_MAX ||
+                                out->trace_lo || out->trace_hi != UINT64_MAX))
+        return fail(p, "--trace-file, --trace-from, --trace-until and --trace-range need --trace CLASS");
+    if (out->trace_from > out->trace_until)
+        return fail(p, "--trace-from is after --trace-until");
     if (out->kernel == NULL)
         return fail(p, "no KERNEL given (usage: xenemu run [options] KERNEL)");
     if (check_input_file(p, "kernel", out->kernel) != 0)
@@ -398,6 +472,14 @@ static void set_defaults(struct cli_options *out)
     out->expect = out->fail_on = out->console_log = out->junit = NULL;
     out->gdb_port = 0;
     out->gdb_wait = false;
+    out->trace_classes = 0;
+    out->trace_file = NULL;
+    out->trace_from = 0;
+    out->trace_until = UINT64_MAX;
+    out->trace_lo = 0;
+    out->trace_hi = UINT64_MAX;
+    out->trace_argc = 0;
+    out->trace_argv = NULL;
 }
 
 static bool is_help_word(const char *arg)
@@ -418,6 +500,12 @@ int cli_parse(int argc, char **argv, struct cli_options *out, char *err,
         return parse_run(&p, out);
     if (strcmp(cmd, "info") == 0)
         return parse_info(&p, out);
+    if (strcmp(cmd, "trace") == 0) {
+        out->command = CLI_CMD_TRACE;   /* the verbs are parsed by trace_cmd.c */
+        out->trace_argc = argc - p.next;
+        out->trace_argv = argv + p.next;
+        return 0;
+    }
     if (is_help_word(cmd))
         out->command = CLI_CMD_HELP;
     else if (strcmp(cmd, "--version") == 0)

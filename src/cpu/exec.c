@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "xenemu/flags.h"
 #include "xenemu/mmu.h"
+#include "xenemu/trace.h"
 #include "xenemu/vmx.h"
 
 void cpu_update_mode(cpu_t *cpu)
@@ -232,9 +233,11 @@ static void step_one(cpu_t *cpu)
     cpu->db_stepping = (uint8_t)(1 + tf);
     cpu->cur_block = b;
     cpu->cur = in;
+    trace_insn_pre(cpu, b->lin, b->phys, b->phys2, in->len);   /* trace: insn class */
     cpu->r[R_RIP] += in->len;
     in->fn(cpu, in);
     cpu->icount++;
+    trace_insn_done(cpu);                                       /* trace: it retired */
     cpu->cur = NULL;
     cpu->cur_block = NULL;
     cpu->db_stepping = 0;
@@ -348,6 +351,7 @@ static enum cpu_stop after_unwind(cpu_t *cpu)
         bool tf = cpu->db_stepping == 2;
         cpu->db_stepping = 0;
         if (cpu->unwind == UNWIND_STOP_AFTER && in) {
+            trace_insn_done(cpu);         /* trace: a stepped instruction that ended its block */
             cpu->unwind = UNWIND_NONE;
             dbg_after(cpu, in, tf);       /* may raise the #DB trap: back here */
         }
@@ -387,7 +391,7 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
             return s;
         if (cpu->icount >= cpu->budget_end)
             return STOP_BUDGET;
-        if (dbg_wants_step(cpu)) {
+        if (dbg_wants_step(cpu) || trace_on(TC_INSN)) {   /* insn tracing steps too */
             step_one(cpu);
             continue;
         }

@@ -2,6 +2,7 @@
  * (SDM Vol.2 JMP, CALL, RET, IRET; Vol.3A §5.8). Every check and every
  * read happens before anything changes; stack writes are probed whole. */
 #include "system.h"
+#include "xenemu/vmx.h"
 
 /* A target offset in the new code segment: canonical for 64-bit code,
  * else within the limit (SDM Vol.2 JMP, "#GP(0)"). */
@@ -479,6 +480,8 @@ static void iret_prot(cpu_t *cpu, unsigned n)
 static void h_iret(cpu_t *cpu, const insn_t *in)
 {
     unsigned n = in->opsz;
+    if (vmx_nonroot(cpu))
+        cpu->vmx->nmi_blocked = false;    /* IRET unblocks (virtual) NMIs, even if it faults (SDM Vol.3C §26.3) */
     if (cpu_real(cpu)) {
         iret_real(cpu, n);
         return;

@@ -6,6 +6,7 @@
 
 #include "system.h"
 
+#include "xenemu/trace.h"
 #include "xenemu/vmx.h"
 
 typedef struct event {
@@ -254,6 +255,7 @@ void cpu_deliver_event(cpu_t *cpu, int vector, enum ev_kind kind, uint32_t error
         .push_err = kind == EV_EXC && has_error_code(vector),
         .err = error_code,
     };
+    trace_exception(cpu, vector, (int)kind, error_code);   /* trace: exception, pagefault */
     if (vmx_nonroot(cpu))
         vmx_note_delivery(cpu, vector, kind, ev.push_err, error_code);   /* IDT-vectoring information */
     if (cpu_real(cpu))

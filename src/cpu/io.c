@@ -4,6 +4,7 @@
 #include "system.h"
 
 #include "xenemu/machine.h"
+#include "xenemu/trace.h"
 #include "xenemu/vmx.h"
 
 /* The TSS I/O permission bitmap: every bit of the accessed ports must be
@@ -48,7 +49,9 @@ uint32_t io_in(cpu_t *cpu, uint16_t port, unsigned size)
     uint32_t v = 0xffffffffu;
     if (!m->pio || !m->pio(m->pio_opaque, port, size, false, &v))
         v = 0xffffffffu;
-    return size == 4 ? v : v & ((1u << (8 * size)) - 1);
+    v = size == 4 ? v : v & ((1u << (8 * size)) - 1);
+    trace_pio(cpu, port, size, false, v);      /* trace: io class */
+    return v;
 }
 
 void io_out(cpu_t *cpu, uint16_t port, unsigned size, uint32_t val)
@@ -56,6 +59,7 @@ void io_out(cpu_t *cpu, uint16_t port, unsigned size, uint32_t val)
     machine_t *m = cpu->m;
     if (size < 4)
         val &= (1u << (8 * size)) - 1;
+    trace_pio(cpu, port, size, true, val);     /* trace: io class */
     if (m->pio)
         m->pio(m->pio_opaque, port, size, true, &val);
 }

@@ -4,6 +4,7 @@
  * times the divisor, and the deadline is an icount the run loop stops at. */
 #include "lapic_impl.h"
 #include "system.h"
+#include "xenemu/trace.h"
 
 #define INSNS_PER_TICK (CPU_VIRT_IPS / LAPIC_TIMER_HZ)
 #define NO_DEADLINE UINT64_MAX
@@ -27,6 +28,7 @@ static unsigned timer_mode(const cpu_t *cpu)
 
 void lapic_deadline_changed(cpu_t *cpu)
 {
+    trace_timer(cpu, false, cpu->apic.deadline, cpu->apic.lvt[LVT_TIMER]);   /* trace: timer programmed */
     if (cpu->apic.deadline < cpu->stop_at)
         cpu->stop_at = cpu->apic.deadline;
 }
@@ -141,6 +143,7 @@ void lapic_timer_update(cpu_t *cpu)
     uint64_t now = cpu_retired(cpu);
     if (a->deadline > now)
         return;
+    trace_timer(cpu, true, a->deadline, a->lvt[LVT_TIMER]);   /* trace: timer expired */
     lapic_lvt_fire(cpu, LVT_TIMER);
     switch (timer_mode(cpu)) {
     case TIMER_PERIODIC: {

@@ -5,6 +5,7 @@
 #include "system.h"
 
 #include "xenemu/lapic.h"
+#include "xenemu/trace.h"
 #include "xenemu/vmx.h"
 
 enum {
@@ -119,7 +120,9 @@ static bool read_mtrr(const cpu_t *cpu, uint32_t index, uint64_t *v)
 bool msr_read(cpu_t *cpu, uint32_t index, uint64_t *v)
 {
     switch (index) {
-    case MSR_TSC: *v = cpu_tsc(cpu); return true;
+    case MSR_TSC:
+        *v = vmx_nonroot(cpu) ? vmx_guest_tsc(cpu, cpu_tsc(cpu)) : cpu_tsc(cpu);   /* TSC offsetting */
+        return true;
     case MSR_APIC_BASE: *v = lapic_base_read(cpu); return true;
     case MSR_FEATURE_CONTROL: *v = cpu->feature_control; return true;
     case MSR_SPEC_CTRL: *v = cpu->spec_ctrl; return true;
@@ -160,6 +163,7 @@ static bool write_efer(cpu_t *cpu, uint64_t v)
         return false;
     if ((v ^ cpu->efer) & EFER_NXE)
         mmu_flush_all(cpu);           /* NX changes what every mapping allows */
+    trace_mode(cpu, TRACE_REG_EFER, cpu->efer, v);   /* trace: WRMSR EFER (mode class) */
     cpu->efer = v;
     cpu_update_mode(cpu);
     return true;

@@ -5,6 +5,7 @@
 #include "system.h"
 
 #include "xenemu/machine.h"
+#include "xenemu/trace.h"
 #include "xenemu/vmx.h"
 
 #define CR0_VALID 0xe005003full      /* PE MP EM TS ET NE WP AM NW CD PG */
@@ -87,6 +88,7 @@ static void write_cr0(cpu_t *cpu, uint64_t v)
     }
     if (pae_paging(v, cpu->cr4, efer) && ((v ^ old) & (CR0_PG | CR0_CD | CR0_NW)) && !pdptes_ok(cpu, cpu->cr3))
         cpu_gp0(cpu);
+    trace_cr0(cpu, old, v, cpu->efer, efer);   /* trace: mode class */
     cpu->cr0 = v;
     cpu->efer = efer;
     if ((v ^ old) & (CR0_PG | CR0_WP | CR0_PE))
@@ -102,6 +104,7 @@ static void write_cr3(cpu_t *cpu, uint64_t v)
         v = (uint32_t)v;
     if (pae_paging(cpu->cr0, cpu->cr4, cpu->efer) && !pdptes_ok(cpu, v))
         cpu_gp0(cpu);
+    trace_mode(cpu, 3, cpu->cr3, v);           /* trace: mode class */
     cpu->cr3 = v;
     flush_nonglobal(cpu);
 }
@@ -116,6 +119,7 @@ static void write_cr4(cpu_t *cpu, uint64_t v)
     if (pae_paging(cpu->cr0, v, cpu->efer) && (changed & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)) &&
         !pdptes_ok(cpu, cpu->cr3))
         cpu_gp0(cpu);
+    trace_mode(cpu, 4, old, v);                /* trace: mode class */
     cpu->cr4 = v;
     if (changed & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP))
         mmu_flush_all(cpu);

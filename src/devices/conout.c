@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "xenemu/conout.h"
+#include "xenemu/trace.h"
 
 static int compile(regex_t *re, const char *pattern, const char *what, char *err, size_t errlen)
 {
@@ -74,6 +75,7 @@ static void capture_bytes(conout_t *c, const char *p, size_t n)
 void conout_write(conout_t *c, const void *buf, size_t n)
 {
     const char *p = buf;
+    trace_console(NULL, buf, n);      /* trace: console class (the current vCPU) */
     if (c->tty)
         fwrite(p, 1, n, c->tty);
     if (c->log)

@@ -2,6 +2,7 @@
  * that cross a page, MMIO, alignment checks and stores into code pages. */
 #include "xenemu/machine.h"
 #include "xenemu/mmu.h"
+#include "xenemu/trace.h"
 
 static bool canonical(uint64_t a)
 {
@@ -77,8 +78,11 @@ uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
     if (cpu->db_data)
         cpu_debug_access(cpu, lin, size, false);
     unsigned n1 = 4096 - (lin & 0xfff);
-    if (n1 >= size)
-        return phys_read(&cpu->m->mem, mmu_translate(cpu, lin, ACC_READ), size);
+    if (n1 >= size) {
+        uint64_t pa = mmu_translate(cpu, lin, ACC_READ), v = phys_read(&cpu->m->mem, pa, size);
+        trace_mmio(cpu, pa, size, false, v);   /* trace: io class (MMIO regions only) */
+        return v;
+    }
     uint64_t p1 = mmu_translate(cpu, lin, ACC_READ);
     uint64_t p2 = mmu_translate(cpu, next_page(cpu, lin), ACC_READ);
     uint64_t v = 0;
@@ -118,6 +122,7 @@ void mmu_write_slow(cpu_t *cpu, int seg, uint64_t ea, uint64_t val, unsigned siz
     if (n1 >= size) {
         uint64_t pa = mmu_translate(cpu, lin, ACC_WRITE);
         phys_write(&cpu->m->mem, pa, val, size);
+        trace_mmio(cpu, pa, size, true, val);  /* trace: io class (MMIO regions only) */
         note_code_write(cpu, pa, size);
         return;
     }

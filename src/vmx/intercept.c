@@ -192,7 +192,7 @@ void vmx_intercept_io(cpu_t *cpu, uint16_t port, unsigned size)
     if (!exits || !in)
         return;
     bool string = in->map == MAP_1B && in->op >= 0x6c && in->op <= 0x6f;
-    bool in_dir = string ? !(in->op & 2) : !(in->op & 2);
+    bool in_dir = !(in->op & 2);           /* E4 E5 EC ED 6C 6D */
     bool imm = !string && !(in->op & 8);
     uint64_t q = (size - 1) | (in_dir ? 8u : 0) | (string ? 16u : 0) |
                  ((in->flags & INF_REP) ? 32u : 0) | (imm ? 64u : 0) | (uint64_t)port << 16;
@@ -272,7 +272,7 @@ static bool bitmap_exits(const vmx_t *x, int vector, uint32_t err)
 bool vmx_event_intercept(cpu_t *cpu, int vector, int kind, uint32_t err)
 {
     vmx_t *x = cpu->vmx;
-    if (x->injecting || vector > 31)
+    if (vector > 31)
         return false;
     unsigned type = INTR_TYPE_HW_EXC;
     if (kind == EV_SOFT) {
@@ -325,6 +325,7 @@ void vmx_note_delivery(cpu_t *cpu, int vector, int kind, bool has_err, uint32_t 
     x->vec_len = (type >= INTR_TYPE_SW_INT && cpu->cur) ? cpu->cur->len : 0;
     if (x->injecting && type >= INTR_TYPE_SW_INT)
         x->vec_len = (uint32_t)vmcs_get(x->cur, VMCS_ENTRY_INSN_LEN);
+    x->injecting = false;                     /* only the first delivery is the injected event */
 }
 
 _Noreturn void vmx_triple_fault(cpu_t *cpu)

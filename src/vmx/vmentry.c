@@ -5,6 +5,7 @@
  * injection (§27.6). */
 #include "../cpu/system.h"
 #include "vmx_int.h"
+#include "xenemu/trace.h"
 
 #define CANON(a) ((uint64_t)((int64_t)((a) << 16) >> 16) == (a))
 
@@ -448,7 +449,7 @@ static uint32_t load_entry_msrs(cpu_t *cpu, const vmx_t *x)
     return 0;
 }
 
-static void cache_controls(cpu_t *cpu, vmx_t *x)
+static void cache_controls(vmx_t *x)
 {
     x->pin = (uint32_t)vmr(x, VMCS_PIN_CTLS);
     x->proc = (uint32_t)vmr(x, VMCS_PROC_CTLS);
@@ -460,7 +461,6 @@ static void cache_controls(cpu_t *cpu, vmx_t *x)
     x->pf_match = (uint32_t)vmr(x, VMCS_PF_ERR_MATCH);
     x->eptp = vmr(x, VMCS_EPTP);
     x->ept = x->proc2 & PROC2_EPT;
-    (void)cpu;
 }
 
 /* Entry failure after the guest-state checks: a VM exit with bit 31 set
@@ -469,16 +469,16 @@ static void entry_fail(cpu_t *cpu, vmx_t *x, uint32_t reason, uint64_t qual)
 {
     exit_info_t e = { .reason = reason | EXIT_REASON_ENTRY_FAIL, .qual = qual };
     x->exit_ctl = (uint32_t)vmr(x, VMCS_EXIT_CTLS);
-    vmx_record_exit(x, &e);
+    vmx_record_exit(cpu, &e);
     vmw(x, VMCS_IDT_VEC_INFO, 0);
     vmx_exit_load_host(cpu);
     x->exited = true;
 }
 
-int vmx_enter(cpu_t *cpu, bool launch)
+int vmx_enter(cpu_t *cpu)
 {
     vmx_t *x = cpu->vmx;
-    (void)launch;
+    bool launch = !x->cur->launched;
     if (!exec_controls_ok(x) || !exit_controls_ok(x) || !entry_controls_ok(x))
         return VMERR_BAD_CONTROLS;
     if (!x->api && !host_state_ok(cpu, x))
@@ -488,7 +488,7 @@ int vmx_enter(cpu_t *cpu, bool launch)
         entry_fail(cpu, x, EXIT_BAD_GUEST, (uint64_t)(bad - 1));
         return 0;
     }
-    cache_controls(cpu, x);
+    cache_controls(x);
     load_guest(cpu, x);
     x->nonroot = true;
     cpu_update_mode(cpu);
@@ -501,6 +501,7 @@ int vmx_enter(cpu_t *cpu, bool launch)
     }
     x->cur->launched = true;
     x->exited = false;
+    trace_vmentry(cpu, launch);
     return 0;
 }
 
@@ -531,7 +532,6 @@ static void inject(cpu_t *cpu, vmx_t *x, uint32_t info)
         cpu_deliver_event(cpu, vec, EV_SOFT, 0);
         break;
     }
-    x->injecting = false;
 }
 
 static bool interrupts_open(const cpu_t *cpu)
@@ -562,9 +562,16 @@ void vmx_between_blocks(cpu_t *cpu)
         cpu->apic.init_pending = false;
         window_exit(cpu, EXIT_INIT);
     }
+    /* A halted guest idles to the timer unless the APIC timer comes first
+     * (DESIGN.md, "Determinism": idle time costs no host time). */
+    if ((x->pin & PIN_PREEMPT_TIMER) && cpu->halted && x->timer_deadline <= cpu->apic.deadline &&
+        x->timer_deadline < cpu->budget_end && x->timer_deadline > cpu->icount)
+        cpu->icount = x->timer_deadline;
     if ((x->pin & PIN_PREEMPT_TIMER) && cpu->icount >= x->timer_deadline)
         window_exit(cpu, EXIT_PREEMPT_TIMER);
-    if (x->window_watch && interrupts_open(cpu))
+    if ((x->proc & PROC_NMI_WINDOW) && !x->nmi_blocked)
+        window_exit(cpu, EXIT_NMI_WINDOW);
+    if ((x->proc & PROC_INT_WINDOW) && interrupts_open(cpu) && !cpu->halted)
         window_exit(cpu, EXIT_INT_WINDOW);
     /* Monitor trap flag: after the first instruction of the guest (§26.5.2). */
     if ((x->proc & PROC_MTF) && cpu->icount > x->entry_icount)
@@ -593,15 +600,10 @@ void vmx_after_entry(cpu_t *cpu)
     x->entry_icount = cpu->icount;
     if (x->pin & PIN_PREEMPT_TIMER)
         x->timer_deadline = cpu_retired(cpu) + timer_insns(cpu, (uint32_t)vmr(x, VMCS_PREEMPT_TIMER));
-    if (info & INTR_INFO_VALID) {
+    if (info & INTR_INFO_VALID)
         inject(cpu, x, info);
-    } else {
-        if ((x->proc & PROC_NMI_WINDOW) && !x->nmi_blocked)
-            window_exit(cpu, EXIT_NMI_WINDOW);
-        if (x->proc & PROC_INT_WINDOW) {
-            if (interrupts_open(cpu) && !cpu->halted)
-                window_exit(cpu, EXIT_INT_WINDOW);
-            x->window_watch = true;
-        }
-    }
+    /* Windows open later (STI, POPF, IRET): look after every instruction. */
+    x->window_watch = (x->proc & (PROC_INT_WINDOW | PROC_NMI_WINDOW)) != 0;
+    if (!(info & INTR_INFO_VALID))
+        vmx_between_blocks(cpu);              /* windows already open: exit before the first instruction */
 }

@@ -5,6 +5,7 @@
 
 #include "../cpu/system.h"
 #include "vmx_int.h"
+#include "xenemu/trace.h"
 
 static const uint16_t seg_sel_field[SEG_COUNT] = {
     VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL, VMCS_GUEST_DS_SEL,
@@ -182,12 +183,15 @@ void vmx_exit_load_host(cpu_t *cpu)
 
 /* ---- the exit itself ---- */
 
-void vmx_record_exit(vmx_t *x, const exit_info_t *e)
+void vmx_record_exit(cpu_t *cpu, const exit_info_t *e)
 {
+    vmx_t *x = cpu->vmx;
     /* Every VM exit clears the valid bit of the entry event (§28.2). */
     vmw(x, VMCS_ENTRY_INTR_INFO, vmr(x, VMCS_ENTRY_INTR_INFO) & ~(uint64_t)INTR_INFO_VALID);
     vmw(x, VMCS_EXIT_REASON, e->reason);
     vmw(x, VMCS_EXIT_QUAL, e->qual);
+    /* The trace event of every exit, entry failures included. */
+    trace_vmexit(cpu, e->reason, e->qual, e->gpa_valid ? e->gpa : ~0ull, e->gla_valid ? e->gla : ~0ull);
     vmw(x, VMCS_EXIT_INSN_LEN, e->insn_len);
     vmw(x, VMCS_EXIT_INSN_INFO, e->insn_info);
     vmw(x, VMCS_EXIT_INTR_INFO, e->intr_info);
@@ -218,7 +222,7 @@ _Noreturn void vmx_exit(cpu_t *cpu, const exit_info_t *e)
         cpu->cur = NULL;
         cpu->cur_block = NULL;
     }
-    vmx_record_exit(x, e);
+    vmx_record_exit(cpu, e);
     record_vectoring(x);
     vmx_save_guest(cpu);
     store_msrs(cpu, x);

@@ -104,7 +104,7 @@ static int enter(cpu_t *cpu, vmx_t *x)
     memcpy(outer, cpu->unwind_jmp, sizeof outer);
     cpu->cur = NULL;
     if (setjmp(cpu->unwind_jmp) == 0) {
-        rc = vmx_enter(cpu, !x->cur->launched);
+        rc = vmx_enter(cpu);
         if (!rc && x->nonroot)
             vmx_after_entry(cpu);
     } else if (cpu->unwind == UNWIND_EXCEPTION && cpu->deliver_exceptions) {
@@ -132,6 +132,25 @@ int vmx_run(cpu_t *cpu, uint64_t budget, vmx_exit_t *exit)
         cpu_run(cpu, budget);
     if (!x->exited)
         return 0;
+    x->exited = false;
+    fill_exit(x, exit);
+    return 1;
+}
+
+int vmx_api_kick(cpu_t *cpu, vmx_exit_t *exit)
+{
+    vmx_t *x = cpu->vmx;
+    jmp_buf outer;
+    if (!x || !x->nonroot)
+        return 0;
+    memcpy(outer, cpu->unwind_jmp, sizeof outer);
+    cpu->cur = NULL;
+    if (setjmp(cpu->unwind_jmp) == 0) {
+        exit_info_t e = { .reason = EXIT_EXTINT };
+        vmx_exit(cpu, &e);                  /* unwinds to the setjmp above */
+    }
+    cpu->unwind = UNWIND_NONE;
+    memcpy(cpu->unwind_jmp, outer, sizeof outer);
     x->exited = false;
     fill_exit(x, exit);
     return 1;

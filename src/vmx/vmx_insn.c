@@ -233,7 +233,7 @@ static void launch_or_resume(cpu_t *cpu, bool launch)
         vm_fail_valid(cpu, x, VMERR_RESUME_NOT_LAUNCHED);
         return;
     }
-    int err = vmx_enter(cpu, launch);
+    int err = vmx_enter(cpu);
     if (err) {
         vm_fail_valid(cpu, x, (uint32_t)err);
         return;

@@ -56,10 +56,10 @@ enum {
 
 /* ---- vmentry.c ---- */
 
-/* VMLAUNCH (launch) or VMRESUME with a current VMCS: 0 on entry (guest
- * loaded, or an entry failure turned into a VM exit already), or a
- * VM-instruction error for VMfailValid. */
-int vmx_enter(cpu_t *cpu, bool launch);
+/* VM entry with a current VMCS whose launch state the caller checked: 0 on
+ * entry (guest loaded, or an entry failure turned into a VM exit already),
+ * or a VM-instruction error for VMfailValid. */
+int vmx_enter(cpu_t *cpu);
 /* With the guest loaded: inject the entry event, take window exits, arm
  * the preemption timer. May end in a VM exit (longjmp). */
 void vmx_after_entry(cpu_t *cpu);
@@ -85,7 +85,8 @@ _Noreturn void vmx_exit_insn(cpu_t *cpu, uint32_t reason, uint64_t qual, uint32_
 void vmx_exit_load_host(cpu_t *cpu);
 /* Save guest state into the current VMCS. */
 void vmx_save_guest(cpu_t *cpu);
-void vmx_record_exit(vmx_t *x, const exit_info_t *e);
+/* Exit reason, qualification and information fields; the trace event. */
+void vmx_record_exit(cpu_t *cpu, const exit_info_t *e);
 /* Flush all cached translations (VPID/EPT flush policy: everything). */
 void vmx_flush_tlb(cpu_t *cpu);
 

@@ -2,15 +2,18 @@
  * build a VMCS and EPT tables, run a 64-bit guest that provokes one VM
  * exit per instruction (checking reason, qualification, instruction
  * length/information and saved state), EPT violations and
- * misconfigurations, window and timer exits, a triple fault, a VM entry
- * with bad guest state, VMfailValid errors, and a real-mode guest through
- * unrestricted guest. Reports on port 0xE9; returns 0 when all passed. */
+ * misconfigurations, window, timer, interrupt, NMI and INIT exits, a
+ * triple fault, a VM entry with bad guest state, VMfailValid errors, a
+ * real-mode guest and a PVH-style guest (32-bit, paging off, enabling long
+ * mode itself) through unrestricted guest. Reports on port 0xE9; returns 0
+ * when all passed. */
 #include "guest.h"
 #include "vmx_guest.h"
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs1[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs2[4096] __attribute__((aligned(4096)));
+static uint8_t vmcs3[4096] __attribute__((aligned(4096)));
 static uint8_t bad_vmcs[4096] __attribute__((aligned(4096)));
 static uint8_t io_bitmap_a[4096] __attribute__((aligned(4096)));
 static uint8_t io_bitmap_b[4096] __attribute__((aligned(4096)));
@@ -333,6 +336,39 @@ static void more_exits(void)
     check("saved EFER.LMA", rd(VMCS_GUEST_EFER) & EFER_LMA, EFER_LMA);
 }
 
+/* VMX instructions in the guest: each exits, with the memory operand's
+ * displacement as qualification and the instruction information (§28.2.5). */
+static void vmx_instruction_exits(void)
+{
+    /* base RAX, no index, 64-bit addresses, DS */
+    const uint32_t mem_info = 0u << 23 | 1u << 22 | 3u << 15 | 2u << 7, mask = 0xffc3fb83;
+    wr(VMCS_GUEST_RIP, pa(g_vmx_insns));
+    expect("VMCLEAR in the guest", EXIT_VMCLEAR, 0, g_vmclear);
+    check("VMCLEAR instruction info", rd(VMCS_EXIT_INSN_INFO) & mask, mem_info);
+    skip(4);
+    expect("VMPTRLD in the guest", EXIT_VMPTRLD, 0, g_vmptrld);
+    skip(3);
+    expect("VMPTRST in the guest", EXIT_VMPTRST, 0, g_vmptrst);
+    skip(3);
+    expect("VMWRITE in the guest", EXIT_VMWRITE, 0, g_vmwrite);
+    check("VMWRITE instruction info", rd(VMCS_EXIT_INSN_INFO) & 0xf0000478, 2u << 28 | 1u << 10 | 3u << 3);
+    skip(3);
+    expect("VMLAUNCH in the guest", EXIT_VMLAUNCH, 0, g_vmlaunch);
+    skip(3);
+    expect("VMRESUME in the guest", EXIT_VMRESUME, 0, g_vmresume);
+    skip(3);
+    expect("VMXON in the guest", EXIT_VMXON, 0, g_vmxon);
+    skip(4);
+    expect("INVEPT in the guest", EXIT_INVEPT, 0, g_invept);
+    check("INVEPT instruction info", rd(VMCS_EXIT_INSN_INFO) & (mask | 0xf0000000u), 2u << 28 | mem_info);
+    skip(5);
+    expect("INVVPID in the guest", EXIT_INVVPID, 0, g_invvpid);
+    skip(5);
+    expect("VMXOFF in the guest", EXIT_VMXOFF, 0, g_vmxoff);
+    skip(3);
+    expect("VMCALL after the VMX instructions", EXIT_VMCALL, 0, g_vmx_done);
+}
+
 /* Exits that need no instruction: windows, the timer, a triple fault. */
 static void event_exits(void)
 {
@@ -481,6 +517,34 @@ static void real_mode_guest(void)
     check("IA-32e guest control after a real-mode exit", rd(VMCS_ENTRY_CTLS) & ENTRY_IA32E, 0);
 }
 
+/* ---- a PVH-style guest: 32-bit, paging off, then long mode on its own ---- */
+
+static void pvh_style_guest(void)
+{
+    *(volatile uint32_t *)vmcs3 = revision;
+    check("VMCLEAR vmcs3", vmclear(pa(vmcs3)), 0);
+    check("VMPTRLD vmcs3", vmptrld(pa(vmcs3)), 0);
+    launched = false;
+    controls(true);
+    host_state();
+    guest64_state();
+    wr(VMCS_GUEST_CR0, 0x31);                                   /* PE, ET, NE: paging off */
+    wr(VMCS_GUEST_CR3, 0);
+    wr(VMCS_GUEST_CR4, CR4_VMXE);
+    wr(VMCS_CR4_MASK, 0);
+    wr(VMCS_GUEST_CS_AR, 0xc09b);                               /* 32-bit code */
+    wr(VMCS_GUEST_RIP, pa(g_pvh32));
+    gregs[3] = read_cr3();
+    expect("PVH: MOV to CR3", EXIT_CR_ACCESS, 3 | 0 << 4 | 3 << 8, g_pvh_cr3);
+    wr(VMCS_GUEST_CR3, gregs[3]);                              /* emulate the load */
+    skip(3);
+    expect("PVH: VMCALL in 64-bit mode", EXIT_VMCALL, 0, g_pvh64);
+    check("PVH: EFER.LMA", rd(VMCS_GUEST_EFER) & EFER_LMA, EFER_LMA);
+    check("PVH: IA-32e mode guest saved", rd(VMCS_ENTRY_CTLS) & ENTRY_IA32E, ENTRY_IA32E);
+    check("PVH: CR0.PG", rd(VMCS_GUEST_CR0) >> 31, 1);
+    check("PVH: CS.L", (rd(VMCS_GUEST_CS_AR) >> 13) & 1, 1);
+}
+
 /* ---- setup ---- */
 
 static bool enable_vmx(void)
@@ -536,11 +600,13 @@ int guest_main(const void *start_info)
     instruction_exits();
     ept_exits();
     more_exits();
+    vmx_instruction_exits();
     event_exits();
     interrupt_exits();
     entry_failures();
     instruction_errors();
     real_mode_guest();
+    pvh_style_guest();
     check("VMXOFF", vmxoff(), 0);
     unsigned n = count_seen();
     puts_e9("vmx: distinct exit reasons checked: ");

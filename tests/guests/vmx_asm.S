@@ -158,6 +158,33 @@ L(g_vmcall_end)
     vmcall
     jmp g_start
 
+/* Every VMX instruction exits in non-root operation (SDM Vol.3C §26.1.2). */
+L(g_vmx_insns)
+    mov $vmx_scratch, %eax
+    mov $2, %edx
+L(g_vmclear)
+    vmclear (%rax)
+L(g_vmptrld)
+    vmptrld (%rax)
+L(g_vmptrst)
+    vmptrst (%rax)
+L(g_vmwrite)
+    vmwrite %rbx, %rdx
+L(g_vmlaunch)
+    vmlaunch
+L(g_vmresume)
+    vmresume
+L(g_vmxon)
+    vmxon (%rax)
+L(g_invept)
+    invept (%rax), %rdx
+L(g_invvpid)
+    invvpid (%rax), %rdx
+L(g_vmxoff)
+    vmxoff
+L(g_vmx_done)
+    vmcall
+
 /* Spins until the preemption timer or a window exit. */
 L(g_spin)
     jmp g_spin
@@ -183,6 +210,28 @@ L(g_init_after)
 L(g_triple)
     ud2
 
+/* ---- a PVH-style start: 32-bit protected mode with paging off (an
+ * unrestricted guest), enabling PAE, long mode and paging itself; EBX
+ * holds the page-table root. ---- */
+    .code32
+L(g_pvh32)
+    mov %cr4, %eax
+    or $0x20, %eax                  /* PAE */
+    mov %eax, %cr4
+L(g_pvh_cr3)
+    mov %ebx, %cr3                  /* CR3-load exiting: the VMM loads it */
+    mov $0xc0000080, %ecx
+    rdmsr
+    or $0x100, %eax                 /* EFER.LME */
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000000, %eax            /* PG: IA-32e mode becomes active */
+    mov %eax, %cr0
+    ljmp $0x08, $g_pvh64
+    .code64
+L(g_pvh64)
+    vmcall
+
 /* ---- the real-mode nested guest (unrestricted guest), copied to 0x8000 ---- */
     .code16
 L(rm_code)
@@ -201,3 +250,5 @@ L(ro_page)
     .skip 4096
 L(mc_page)
     .skip 4096
+L(vmx_scratch)
+    .skip 16

@@ -39,7 +39,9 @@ enum {
 enum {
     EXIT_EXCEPTION = 0, EXIT_EXTINT = 1, EXIT_TRIPLE_FAULT = 2, EXIT_INIT = 3, EXIT_INT_WINDOW = 7, EXIT_NMI_WINDOW = 8,
     EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_INVD = 13, EXIT_INVLPG = 14, EXIT_RDPMC = 15,
-    EXIT_RDTSC = 16, EXIT_VMCALL = 18, EXIT_VMREAD = 23, EXIT_CR_ACCESS = 28, EXIT_DR_ACCESS = 29,
+    EXIT_RDTSC = 16, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19, EXIT_VMLAUNCH = 20, EXIT_VMPTRLD = 21,
+    EXIT_VMPTRST = 22, EXIT_VMREAD = 23, EXIT_VMRESUME = 24, EXIT_VMWRITE = 25, EXIT_VMXOFF = 26,
+    EXIT_VMXON = 27, EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_CR_ACCESS = 28, EXIT_DR_ACCESS = 29,
     EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_BAD_GUEST = 33, EXIT_PAUSE = 40,
     EXIT_GDTR_IDTR = 46, EXIT_LDTR_TR = 47, EXIT_EPT_VIOLATION = 48, EXIT_EPT_MISCONFIG = 49,
     EXIT_RDTSCP = 51, EXIT_PREEMPT_TIMER = 52, EXIT_WBINVD = 54, EXIT_XSETBV = 55,
@@ -192,7 +194,9 @@ extern const uint8_t g_start[], g_cpuid[], g_vmcall1[], g_out[], g_in[], g_rdmsr
     g_movcr3[], g_movcr4[], g_vmcall2[], g_movdr[], g_rdtsc[], g_invlpg[], g_ept_write[],
     g_ept_misconfig[], g_ud2[], g_int3[], g_xsetbv[], g_wbinvd[], g_invd[], g_pause[], g_rdpmc[],
     g_rdtscp[], g_sgdt[], g_str[], g_vmread[], g_vmcall_end[], g_spin[], g_triple[], rm_code[],
-    g_nmi_self[], g_nmi_after[], g_init_self[], g_init_after[],
+    g_nmi_self[], g_nmi_after[], g_init_self[], g_init_after[], g_pvh32[], g_pvh_cr3[], g_pvh64[],
+    g_vmx_insns[], g_vmclear[], g_vmptrld[], g_vmptrst[], g_vmwrite[], g_vmlaunch[], g_vmresume[],
+    g_vmxon[], g_invept[], g_invvpid[], g_vmxoff[], g_vmx_done[],
     rm_code_end[];
 extern uint8_t ro_page[], mc_page[];
 

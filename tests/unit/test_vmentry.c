@@ -349,6 +349,25 @@ START_TEST(idt_vectoring_on_ept_violation)
 }
 END_TEST
 
+/* A #PF while delivering an injected #UD exits through the exception
+ * bitmap with the #UD as IDT-vectoring information. */
+START_TEST(pf_during_injection)
+{
+    uint64_t lo = (G_HANDLER & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((uint64_t)(G_HANDLER >> 16) << 48);
+    put64(G_IDT + 16 * EXC_UD, lo);
+    wr(VMCS_GUEST_RSP, 0x40001000);                               /* beyond the guest's mapped GiB */
+    wr(VMCS_EXC_BITMAP, 1u << EXC_PF);
+    wr(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXC << 8 | EXC_UD);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_EXCEPTION);
+    ck_assert_uint_eq(e.intr_info, INTR_INFO_VALID | INTR_INFO_ERR_VALID | INTR_TYPE_HW_EXC << 8 | EXC_PF);
+    ck_assert_uint_eq(e.intr_err, PFE_W);
+    ck_assert_uint_eq(e.qual, 0x40000ff8);
+    ck_assert_uint_eq(e.idt_info, INTR_INFO_VALID | INTR_TYPE_HW_EXC << 8 | EXC_UD);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);
+}
+END_TEST
+
 /* #PF through the exception bitmap: qualification = CR2, CR2 untouched. */
 START_TEST(exception_bitmap_pf)
 {
@@ -383,6 +402,21 @@ START_TEST(preemption_timer_and_window)
     vmx_exit_t e = run();
     ck_assert_uint_eq(e.reason, EXIT_PREEMPT_TIMER);
     ck_assert_uint_eq(rd(VMCS_PREEMPT_TIMER), 0);
+    /* A guest halted without HLT exiting wakes with the timer, still in HLT. */
+    static const uint8_t hlt = 0xf4;
+    code(G_CODE + 0x10, &hlt, 1);
+    wr(VMCS_GUEST_RIP, G_CODE + 0x10);
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) & ~PROC_HLT);
+    wr(VMCS_PREEMPT_TIMER, 1000);
+    uint64_t before = cpu->icount;
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_PREEMPT_TIMER);
+    ck_assert_uint_eq(rd(VMCS_GUEST_ACTIVITY), 1);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE + 0x11);
+    ck_assert_uint_ge(cpu->icount - before, 1000u << VMX_TIMER_SHIFT >> 1);   /* 2 TSC ticks per instruction */
+    wr(VMCS_GUEST_ACTIVITY, 0);
+    wr(VMCS_GUEST_RIP, G_CODE);
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_HLT);
     wr(VMCS_PIN_CTLS, 0x16);
     wr(VMCS_EXIT_CTLS, rd(VMCS_EXIT_CTLS) & ~EXIT_SAVE_TIMER);
     wr(VMCS_GUEST_RFLAGS, 2 | F_IF);
@@ -436,6 +470,98 @@ START_TEST(task_switch_exit)
     ck_assert_uint_eq(e.insn_len, 7);
     ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);
     ck_assert_uint_eq(rd(VMCS_GUEST_TR_SEL), 0x18);                /* no switch happened */
+}
+END_TEST
+
+/* Virtual NMIs: an injected NMI blocks further NMIs until the handler's
+ * IRET; the NMI-window exit comes right after it. */
+START_TEST(nmi_window_after_iret)
+{
+    static const uint8_t spin[] = { 0xeb, 0xfe };                   /* jmp $ */
+    static const uint8_t handler[] = { 0x48, 0xcf };               /* iretq */
+    code(G_CODE, spin, sizeof spin);
+    code(G_HANDLER, handler, sizeof handler);
+    put64(G_IDT + 16 * EXC_NMI, (G_HANDLER & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
+                                    ((uint64_t)(G_HANDLER >> 16) << 48));
+    wr(VMCS_PIN_CTLS, 0x16 | PIN_NMI | PIN_VIRT_NMI);
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_NMI_WINDOW);
+    wr(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI << 8 | EXC_NMI);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_NMI_WINDOW);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);
+    ck_assert_uint_eq(rd(VMCS_GUEST_INTERRUPTIBILITY) & 8, 0);     /* no virtual-NMI blocking */
+}
+END_TEST
+
+/* REP OUTSB: string and REP bits, the linear address of the source and
+ * the instruction information (address size, segment) (Table 28-5). */
+START_TEST(string_io_exit)
+{
+    static const uint8_t prog[] = { 0xf3, 0x6e };                   /* rep outsb */
+    code(G_CODE, prog, sizeof prog);
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_UNCOND_IO);
+    cpu->r[R_RDX] = 0x3f8;
+    cpu->r[R_RSI] = 0x5000;
+    cpu->r[R_RCX] = 4;
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_IO);
+    ck_assert_uint_eq(e.qual, 0x3f8u << 16 | 1u << 5 | 1u << 4);
+    ck_assert_uint_eq(e.guest_linear, 0x5000);
+    ck_assert_uint_eq(e.insn_info, 2u << 7 | (uint32_t)SEG_DS << 15);
+    ck_assert_uint_eq(e.insn_len, 2);
+    ck_assert_uint_eq(cpu->r[R_RCX], 4);
+}
+END_TEST
+
+/* The budget runs out with the guest in non-root operation; a kick takes
+ * it out with an external-interrupt exit; it then resumes where it was. */
+START_TEST(budget_and_kick)
+{
+    static const uint8_t prog[] = { 0x48, 0xff, 0xc0, 0xeb, 0xfb };   /* 1: inc rax; jmp 1b */
+    code(G_CODE, prog, sizeof prog);
+    cpu->r[R_RAX] = 0;
+    vmx_exit_t e;
+    ck_assert_int_eq(vmx_run(cpu, 100, &e), 0);
+    ck_assert(cpu->vmx->nonroot);
+    ck_assert_uint_eq(cpu->r[R_RAX], 50);
+    ck_assert_int_eq(vmx_api_kick(cpu, &e), 1);
+    ck_assert_uint_eq(e.reason, EXIT_EXTINT);
+    ck_assert_uint_eq(e.intr_info, 0);
+    ck_assert(!cpu->vmx->nonroot);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);
+    ck_assert_int_eq(vmx_api_kick(cpu, &e), 0);
+    ck_assert_int_eq(vmx_run(cpu, 10, &e), 0);                     /* VMRESUME, then 10 more */
+    ck_assert_uint_eq(cpu->r[R_RAX], 55);
+}
+END_TEST
+
+/* TSC offsetting applies to RDTSC and to RDMSR of IA32_TSC (§26.6.5). */
+START_TEST(tsc_offsetting)
+{
+    static const uint8_t prog[] = {
+        0x0f, 0x31,                         /* rdtsc */
+        0x48, 0xc1, 0xe2, 0x20,             /* shl rdx, 32 */
+        0x48, 0x09, 0xd0,                   /* or rax, rdx */
+        0x48, 0x89, 0xc3,                   /* mov rbx, rax */
+        0xb9, 0x10, 0, 0, 0,                /* mov ecx, 0x10 */
+        0x0f, 0x32,                         /* rdmsr */
+        0x48, 0xc1, 0xe2, 0x20,             /* shl rdx, 32 */
+        0x48, 0x09, 0xd0,                   /* or rax, rdx */
+        0xf4,
+    };
+    code(G_CODE, prog, sizeof prog);
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_TSC_OFFSET);
+    wr(VMCS_TSC_OFFSET, 1ull << 50);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_RDMSR);                     /* no MSR bitmaps: every RDMSR exits */
+    ck_assert_uint_ge(cpu->r[R_RBX], 1ull << 50);
+    ck_assert_uint_lt(cpu->r[R_RBX], (1ull << 50) + (1ull << 40));
+    wr(VMCS_MSR_BITMAP, 0x7000);                                  /* all-zero bitmap: no exits */
+    wr(VMCS_PROC_CTLS, rd(VMCS_PROC_CTLS) | PROC_MSR_BITMAPS);
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    ck_assert_uint_gt(cpu->r[R_RAX], cpu->r[R_RBX]);
+    ck_assert_uint_lt(cpu->r[R_RAX], (1ull << 50) + (1ull << 40));
 }
 END_TEST
 
@@ -569,11 +695,16 @@ int main(void)
     tcase_add_test(tc, inject_exception);
     tcase_add_test(tc, exception_bitmap_pf);
     tcase_add_test(tc, idt_vectoring_on_ept_violation);
+    tcase_add_test(tc, pf_during_injection);
     tcase_add_test(tc, preemption_timer_and_window);
     tcase_add_test(tc, unrestricted_real_mode_guest);
     tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, task_switch_exit);
     tcase_add_test(tc, probe_through_ept_after_exit);
+    tcase_add_test(tc, nmi_window_after_iret);
+    tcase_add_test(tc, string_io_exit);
+    tcase_add_test(tc, budget_and_kick);
+    tcase_add_test(tc, tsc_offsetting);
     tcase_add_test(tc, instructions_fail_valid_and_invalid);
     tcase_add_test(tc, vmxon_needs_vmxe_and_feature_control);
     suite_add_tcase(s, tc);
