@@ -3,7 +3,13 @@
  * domain (docs/misc/xenstore.txt). Transactions work on a private copy of
  * the tree, remember the generation of every node they touch and replay
  * their changes on commit; a touched node changed meanwhile gives EAGAIN,
- * as xenstored does. */
+ * as xenstored does.
+ *
+ * Limits (xenstored-like): payload XENSTORE_PAYLOAD_MAX (a longer header
+ * is a protocol error: the page's error field is set and the connection
+ * ignored until the guest reconnects); replies that would exceed it give
+ * E2BIG; node, byte, watch and transaction quotas give ENOSPC / E2BIG (see
+ * xenstore_impl.h). Unlike xenstored there is no per-node size quota. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -485,24 +491,17 @@ static int handle(xenstore_t *xs, const struct xsd_sockmsg *h, char *p)
         return EACCES;                      /* privileged only */
     case XS_WATCH:
     case XS_UNWATCH:
-        /* Not part of any transaction (tx_id ignored). */
+        /* Not part of any transaction (tx_id ignored); watches are matched
+         * by canonical path and token. */
         if (!strings(p, h->len, argv, 2))
             return EINVAL;
         if ((err = xs_path_canon(argv[0], xs->dompath, true, abs, sizeof(abs))))
             return err;
-        err = h->type == XS_WATCH ? 0 : xs_watch_remove(&xs->watches, argv[0], argv[1]);
-        if (err)
-            return err;
         if (h->type == XS_UNWATCH)
-            return reply_ok(xs, h);
-        /* The reply goes before the initial event (xenstored's order). */
-        if (xs->watches.count >= XS_MAX_WATCHES)
-            return E2BIG;
-        for (const xs_watch_t *w = xs->watches.head; w; w = w->next)
-            if (!strcmp(w->path, argv[0]) && !strcmp(w->token, argv[1]))
-                return EEXIST;
-        if ((err = reply_ok(xs, h)))
+            return (err = xs_watch_remove(&xs->watches, abs, argv[1])) ? err : reply_ok(xs, h);
+        if ((err = xs_watch_check(&xs->watches, abs, argv[1])) || (err = reply_ok(xs, h)))
             return err;
+        /* The initial event follows the reply, as with xenstored. */
         xs_watch_add(&xs->watches, argv[0], abs, argv[1]);
         return 0;
     case XS_DIRECTORY:

@@ -99,8 +99,11 @@ typedef struct xs_watches {
     xs_outq_t *out;
 } xs_watches_t;
 
+/* EEXIST for a duplicate (same canonical path and token), E2BIG over quota. */
+int xs_watch_check(const xs_watches_t *w, const char *abs, const char *token);
+/* Register and send the initial event. */
 int xs_watch_add(xs_watches_t *w, const char *path, const char *abs, const char *token);
-int xs_watch_remove(xs_watches_t *w, const char *path, const char *token);
+int xs_watch_remove(xs_watches_t *w, const char *abs, const char *token);
 void xs_watch_clear(xs_watches_t *w);
 /* A node at abs changed: fire watches on it and its ancestors; with
  * removed, also watches below it (reporting their own path). Nothing

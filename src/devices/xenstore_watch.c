@@ -72,16 +72,24 @@ static void send_event(xs_watches_t *ws, const xs_watch_t *w, const char *path)
     if (ws->out->len > XS_OUTQ_EVENT_LIMIT)
         return;
     size_t pl = strlen(path) + 1, tl = strlen(w->token) + 1;
+    if (pl + tl > XENSTORE_PAYLOAD_MAX)
+        return;                             /* a guest would reject it; xenstored drops it too */
     xs_outq_push(ws->out, XS_WATCH_EVENT, 0, 0, path, pl, w->token, tl);
+}
+
+int xs_watch_check(const xs_watches_t *ws, const char *abs, const char *token)
+{
+    for (const xs_watch_t *w = ws->head; w; w = w->next)
+        if (strcmp(w->abs, abs) == 0 && strcmp(w->token, token) == 0)
+            return EEXIST;
+    return ws->count >= XS_MAX_WATCHES ? E2BIG : 0;     /* xenstored's watch quota */
 }
 
 int xs_watch_add(xs_watches_t *ws, const char *path, const char *abs, const char *token)
 {
-    for (xs_watch_t *w = ws->head; w; w = w->next)
-        if (strcmp(w->path, path) == 0 && strcmp(w->token, token) == 0)
-            return EEXIST;
-    if (ws->count >= XS_MAX_WATCHES)
-        return E2BIG;
+    int err = xs_watch_check(ws, abs, token);
+    if (err)
+        return err;
     xs_watch_t *w = calloc(1, sizeof(*w));
     if (!w)
         return ENOMEM;
@@ -103,11 +111,11 @@ int xs_watch_add(xs_watches_t *ws, const char *path, const char *abs, const char
     return 0;
 }
 
-int xs_watch_remove(xs_watches_t *ws, const char *path, const char *token)
+int xs_watch_remove(xs_watches_t *ws, const char *abs, const char *token)
 {
     for (xs_watch_t **pp = &ws->head; *pp; pp = &(*pp)->next) {
         xs_watch_t *w = *pp;
-        if (strcmp(w->path, path) == 0 && strcmp(w->token, token) == 0) {
+        if (strcmp(w->abs, abs) == 0 && strcmp(w->token, token) == 0) {
             *pp = w->next;
             watch_free(w);
             ws->count--;

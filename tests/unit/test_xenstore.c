@@ -401,6 +401,12 @@ START_TEST(watches)
     collect_events();
     ck_assert(has_event("@releaseDomain", "rel"));
     /* UNWATCH. */
+    expect_err(reqs(XS_WATCH, 0, "/local/domain/5/device|ffff8880deadbeef|"), "EEXIST");
+    expect_ok(reqs(XS_UNWATCH, 0, "/local/domain/5/device|ffff8880deadbeef|"), XS_UNWATCH);
+    expect_ok(reqs(XS_WATCH, 0, "device|ffff8880deadbeef|"), XS_WATCH);
+    collect_events();
+    expect_err(reqs(XS_UNWATCH, 0, "device|other|"), "ENOENT");
+    expect_err(reqs(XS_UNWATCH, 0, "device|"), "EINVAL");
     expect_ok(reqs(XS_UNWATCH, 0, "device|ffff8880deadbeef|"), XS_UNWATCH);
     expect_err(reqs(XS_UNWATCH, 0, "device|ffff8880deadbeef|"), "ENOENT");
     nevents = 0;
@@ -442,6 +448,24 @@ START_TEST(watch_quota)
         nevents = 0;
     }
     expect_err(reqs(XS_WATCH, 0, "data|one-more|"), "E2BIG");
+    /* An event that would not fit in a payload is not sent. */
+    expect_ok(reqs(XS_RESET_WATCHES, 0, "|"), XS_RESET_WATCHES);
+    static char big[XENSTORE_PAYLOAD_MAX];
+    memcpy(big, "data\0", 5);
+    memset(big + 5, 'T', 4000);
+    big[5 + 4000] = 0;
+    expect_ok(req(XS_WATCH, 0, big, 5 + 4001), XS_WATCH);
+    collect_events();
+    ck_assert_uint_eq(nevents, 1);                  /* "data" + token fits */
+    nevents = 0;
+    char deep[200];
+    snprintf(deep, sizeof(deep), "data/%0150d|x", 0);
+    expect_ok(reqs(XS_WRITE, 0, deep), XS_WRITE);
+    collect_events();
+    ck_assert_uint_eq(nevents, 0);
+    expect_ok(reqs(XS_WRITE, 0, "data/s|x"), XS_WRITE);
+    collect_events();
+    ck_assert_uint_eq(nevents, 1);
 }
 END_TEST
 
@@ -556,9 +580,10 @@ START_TEST(big_messages_and_directory_part)
         msg_t p = reqs(XS_DIRECTORY_PART, 0, path);
         ck_assert_uint_eq(p.h.type, XS_DIRECTORY_PART);
         size_t gl = strlen(p.body) + 1;
+        ck_assert_uint_lt(gl, 21);      /* a decimal u64 */
         if (gen0)
             ck_assert_str_eq(gen, p.body);
-        snprintf(gen, sizeof(gen), "%s", p.body);
+        memcpy(gen, p.body, gl);
         gen0 = gen;
         size_t n = p.h.len - gl;
         bool done = n > 0 && p.body[p.h.len - 1] == 0 && (n == 1 || p.body[p.h.len - 2] == 0);
