@@ -176,6 +176,11 @@ typedef struct cpu {
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t tsc_aux, pat, tsc_offset;
+    /* PAE PDPTE registers, loaded by MOV CR3 (and CR0/CR4 entering PAE
+     * paging) for the CR3 value in pdpte_cr3 (SDM Vol.3A §4.4.1). */
+    uint64_t pdpte[4];
+    uint64_t pdpte_cr3;
+    bool pdpte_valid;
     uint64_t spec_ctrl, feature_control;
     uint64_t misc_enable_x;        /* IA32_MISC_ENABLE xor its power-on value (msr.c) */
     uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];   /* MTRRs: storage only */

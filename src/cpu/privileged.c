@@ -2,6 +2,8 @@
  * LGDT/LIDT/SGDT/SIDT, LLDT/SLDT/LTR/STR, INVLPG, INVD/WBINVD, RDMSR/WRMSR,
  * RDTSC/RDTSCP/RDPMC, HLT, CLI/STI, CLAC/STAC, XGETBV/XSETBV (SDM Vol.2;
  * Vol.3A §2.5-2.8, §4.10.4). CPL > 0 (VM86 included) raises #GP(0). */
+#include <string.h>
+
 #include "system.h"
 
 #include "xenemu/machine.h"
@@ -40,16 +42,20 @@ static void flush_nonglobal(cpu_t *cpu)
         }
 }
 
-/* PAE paging loads the four PDPTEs; a present one with reserved bits set
- * makes the MOV fault (SDM Vol.3A §4.4.1). */
+/* PAE paging loads the four PDPTEs into registers the walks then use; a
+ * present one with reserved bits set makes the MOV fault and loads nothing
+ * (SDM Vol.3A §4.4.1). */
 static bool pdptes_ok(cpu_t *cpu, uint64_t cr3)
 {
-    uint64_t base = cr3 & 0xffffffe0ull;
+    uint64_t base = cr3 & 0xffffffe0ull, e[4];
     for (unsigned i = 0; i < 4; i++) {
-        uint64_t e = phys_read(&cpu->m->mem, base + 8 * i, 8);
-        if ((e & 1) && (e & (PHYS_RSVD | 0x1e6ull)))
+        e[i] = phys_read(&cpu->m->mem, base + 8 * i, 8);
+        if ((e[i] & 1) && (e[i] & (PHYS_RSVD | 0x1e6ull)))
             return false;
     }
+    memcpy(cpu->pdpte, e, sizeof e);
+    cpu->pdpte_cr3 = cr3;
+    cpu->pdpte_valid = true;
     return true;
 }
 

@@ -26,10 +26,13 @@ typedef struct walk {
 } walk_t;
 
 /* Reserved bits of a 64-bit entry at `level` (1 = PTE ... 4 = PML4E) when it
- * maps a large page or not (SDM Vol.3A §4.5, Tables 4-15 to 4-20). */
-static uint64_t rsvd_mask(const cpu_t *cpu, int level, bool large)
+ * maps a large page or not (SDM Vol.3A §4.5, Tables 4-15 to 4-20; PAE also
+ * reserves bits 62:52, Tables 4-9 to 4-11). */
+static uint64_t rsvd_mask(const cpu_t *cpu, int level, bool large, bool pae)
 {
     uint64_t m = ~((1ull << MAXPHYADDR) - 1) & ((1ull << 52) - 1);
+    if (pae)
+        m |= 0x7ff0000000000000ull;
     if (!(cpu->efer & EFER_NXE))
         m |= PTE_NX;
     if (level == 4)
@@ -114,13 +117,16 @@ static void walk64(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
         unsigned shift = 12 + 9 * (level - 1);
         unsigned idx = pae && level == 3 ? (lin >> 30) & 3 : (lin >> shift) & 511;
         uint64_t ea = table + idx * 8;
-        uint64_t e = read_pte(cpu, lin, ea, 8);
+        /* PAE PDPTEs come from the registers MOV CR3 loaded (§4.4.1). */
+        bool pdpte_reg = pae && level == 3 && cpu->pdpte_valid && cpu->pdpte_cr3 == cpu->cr3 &&
+                         !vmx_ept_active(cpu);
+        uint64_t e = pdpte_reg ? cpu->pdpte[idx] : read_pte(cpu, lin, ea, 8);
         addrs[level] = ea;
         ents[level] = e;
         if (!(e & PTE_P))
             walk_fault(cpu, lin, acc, user, 0);
         bool large = (level == 2 || (level == 3 && !pae)) && (e & PTE_PS);
-        uint64_t rsvd = rsvd_mask(cpu, level, large);
+        uint64_t rsvd = rsvd_mask(cpu, level, large, pae);
         if (pae && level == 3)
             rsvd = ~((1ull << MAXPHYADDR) - 1) | 0x1e6ull;   /* PDPTE, SDM Vol.3A Table 4-8 */
         if (e & rsvd)
@@ -161,10 +167,11 @@ static void walk32(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
     w->user = !!(pde & PTE_US);
     w->writable = !!(pde & PTE_RW);
     if ((pde & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
-        /* 4 MiB page: bits 20:13 hold physical bits 39:32; bit 21 reserved. */
-        if (pde & (1ull << 21))
+        /* 4 MiB page without PSE-36 (not in CPUID): bits 21:13 are
+         * reserved (SDM Vol.3A Table 4-4, M = 32). */
+        if (pde & 0x3fe000ull)
             walk_fault(cpu, lin, acc, user, PFE_P | PFE_RSVD);
-        w->phys = (pde & 0xffc00000ull) | ((pde & 0x1fe000ull) << 19) | (lin & 0x3fffff);
+        w->phys = (pde & 0xffc00000ull) | (lin & 0x3fffff);
         w->global = (pde & PTE_G) && (cpu->cr4 & CR4_PGE);
         check_rights(cpu, lin, w, acc, user, false);
         touch(cpu, lin, pde_a, &pde, PTE_A | (acc == ACC_WRITE ? PTE_D : 0), 4);
