@@ -121,6 +121,7 @@ unsigned trace_kind_class(unsigned kind);
 void trace_emit(cpu_t *cpu, trace_event_t *ev);
 void trace_emit_insn_pre(cpu_t *cpu, uint64_t lin, uint64_t phys, uint64_t phys2, unsigned len);
 void trace_emit_insn_done(cpu_t *cpu);
+bool trace_emit_insn_wanted(cpu_t *cpu);
 void trace_emit_exception(cpu_t *cpu, int vector, int how, uint32_t err);
 void trace_emit_mode(cpu_t *cpu, uint32_t reg, uint64_t old, uint64_t val);
 void trace_emit_cr0(cpu_t *cpu, uint64_t old, uint64_t val, uint64_t old_efer, uint64_t efer);
@@ -145,6 +146,10 @@ enum { TGNT_MAP, TGNT_UNMAP, TGNT_COPY, TGNT_TRANSFER, TGNT_SETUP };
 /* With XENEMU_NO_TRACE, trace_on is false and the compiler drops the call. */
 #define TRACE_HOOK(c, call) do { if (trace_on(c)) call; } while (0)
 
+/* The run loop: step the next instruction for the insn class? Before the
+ * --trace-from window it is not stepped, and the run stops where the
+ * window opens; after --trace-until the blocks run at full speed. */
+#define trace_insn_step(cpu) (trace_on(TC_INSN) && trace_emit_insn_wanted(cpu))
 /* The run loop, around each instruction it steps while insn tracing. */
 #define trace_insn_pre(cpu, lin, phys, phys2, len) \
     TRACE_HOOK(TC_INSN, trace_emit_insn_pre(cpu, lin, phys, phys2, len))

@@ -391,7 +391,7 @@ enum cpu_stop cpu_run(cpu_t *cpu, uint64_t budget)
             return s;
         if (cpu->icount >= cpu->budget_end)
             return STOP_BUDGET;
-        if (dbg_wants_step(cpu) || trace_on(TC_INSN)) {   /* insn tracing steps too */
+        if (dbg_wants_step(cpu) || trace_insn_step(cpu)) {   /* insn tracing steps too */
             step_one(cpu);
             continue;
         }

@@ -164,13 +164,17 @@ size_t trace_format_text(const trace_event_t *ev, char *buf, size_t size)
     }
     case TK_VMENTRY: put(&o, " %s rip 0x%" PRIx64, ev->v[0] ? "launch" : "resume", ev->addr); break;
     case TK_HYPERCALL: fmt_hypercall(&o, ev); break;
-    case TK_EVTCHN:
-        put(&o, " op %" PRIu64 " port %" PRIu64 " other %" PRIu64, ev->v[0], ev->v[1], ev->v[2]);
+    case TK_EVTCHN: {
+        static const char *const ops[] = { "send", "deliver", "bind", "close", "mask", "unmask" };
+        put(&o, " %s port %" PRIu64 " other %" PRIu64, ev->v[0] < 6 ? ops[ev->v[0]] : "op?", ev->v[1], ev->v[2]);
         break;
-    case TK_GRANT:
-        put(&o, " op %" PRIu64 " ref %" PRIu64 " dom %" PRIu64 " frame 0x%" PRIx64, ev->v[0], ev->v[1], ev->v[2],
-            ev->v[3]);
+    }
+    case TK_GRANT: {
+        static const char *const ops[] = { "map", "unmap", "copy", "transfer", "setup" };
+        put(&o, " %s ref %" PRIu64 " dom %" PRIu64 " frame 0x%" PRIx64, ev->v[0] < 5 ? ops[ev->v[0]] : "op?", ev->v[1],
+            ev->v[2], ev->v[3]);
         break;
+    }
     case TK_P2M:
         put(&o, " gpa 0x%" PRIx64 " qualification 0x%" PRIx64 " gla 0x%" PRIx64, ev->addr, ev->v[0], ev->v[1]);
         break;
@@ -187,10 +191,22 @@ size_t trace_format_text(const trace_event_t *ev, char *buf, size_t size)
             put(&o, " deadline %" PRIu64 " lvt 0x%" PRIx64, ev->v[0], ev->v[1]);
         break;
     case TK_CONSOLE: fmt_bytes(&o, ev); break;
-    case TK_XENSTORE:
-        put(&o, " type %" PRIu64 " tx %" PRIu64, ev->v[0], ev->v[1]);
+    case TK_XENSTORE: {
+        /* enum xsd_sockmsg_type (xen/include/public/io/xs_wire.h) */
+        static const char *const types[] = {
+            "CONTROL", "DIRECTORY", "READ", "GET_PERMS", "WATCH", "UNWATCH", "TRANSACTION_START",
+            "TRANSACTION_END", "INTRODUCE", "RELEASE", "GET_DOMAIN_PATH", "WRITE", "MKDIR", "RM",
+            "SET_PERMS", "WATCH_EVENT", "ERROR", "IS_DOMAIN_INTRODUCED", "RESUME", "SET_TARGET",
+            NULL, "RESET_WATCHES", "DIRECTORY_PART",
+        };
+        const char *t = ev->v[0] < sizeof types / sizeof types[0] ? types[ev->v[0]] : NULL;
+        if (t)
+            put(&o, " XS_%s tx %" PRIu64, t, ev->v[1]);
+        else
+            put(&o, " type %" PRIu64 " tx %" PRIu64, ev->v[0], ev->v[1]);
         fmt_bytes(&o, ev);
         break;
+    }
     default: break;
     }
     return o.len;

@@ -140,6 +140,17 @@ void trace_emit_insn_pre(cpu_t *cpu, uint64_t lin, uint64_t phys, uint64_t phys2
     p->regs[16] = cpu_get_rflags(cpu);
 }
 
+bool trace_emit_insn_wanted(cpu_t *cpu)
+{
+    if (cpu->icount > T.cfg.until)
+        return false;
+    if (cpu->icount >= T.cfg.from)
+        return true;
+    if (cpu->stop_at > T.cfg.from)
+        cpu->stop_at = T.cfg.from;    /* run fast up to the window */
+    return false;
+}
+
 void trace_emit_insn_done(cpu_t *cpu)
 {
     pending_insn_t *p = pending(cpu);

@@ -95,6 +95,13 @@ run 0 "$xenemu" run --machine bare --memory 64M --trace insn --trace-from 0 --tr
 [ "$(wc -l <"$tmp/insn.txt")" = 100 ] || fail "insn trace of 100 instructions has $(wc -l <"$tmp/insn.txt") lines"
 has "$tmp/insn.txt" '^ +0 vcpu0 bare insn 0x[0-9a-f]+: '
 has "$tmp/insn.txt" ' mov '
+# A window runs fast up to --trace-from, then steps: the same events as
+# the same window of a trace stepped from the start.
+timer=$guests/apic_timer.elf
+run 0 "$xenemu" run --machine bare --memory 64M --trace insn --trace-until 60000 --trace-file "$tmp/full.txt" "$timer"
+run 0 "$xenemu" run --machine bare --memory 64M --trace insn --trace-from 50000 --trace-until 50100 --trace-file "$tmp/win.txt" "$timer"
+[ "$(wc -l <"$tmp/win.txt")" = 101 ] || fail "the insn window 50000..50100 has $(wc -l <"$tmp/win.txt") lines"
+awk '$1 >= 50000 && $1 <= 50100' "$tmp/full.txt" | cmp -s - "$tmp/win.txt" || fail "the insn window differs from the full trace"
 # --trace-range keeps insn events inside the range only.
 run 0 "$xenemu" run --machine bare --memory 64M --trace insn --trace-until 999 --trace-range 0x100000-0x100010 --trace-file "$tmp/range.txt" "$hello"
 while read -r _ _ _ _ addr _; do
