@@ -38,8 +38,7 @@ static sf_pk quiet(const sf_unp *u)
 
 /* NaN and unsupported operands of two-operand x87 operations, SDM Vol.1
  * §4.8.3.5, Table 4-7 (x87 column), §8.2.2.  True if *out is final. */
-static bool x87_nan2(sf_status *s, const sf_unp *a, const sf_unp *b,
-                     sf_pk *out)
+bool sf_x87_nan2(sf_status *s, const sf_unp *a, const sf_unp *b, sf_pk *out)
 {
     if (a->cls == SFC_BAD || b->cls == SFC_BAD) {
         s->flags |= SF_IE;
@@ -64,7 +63,7 @@ static bool x87_nan2(sf_status *s, const sf_unp *a, const sf_unp *b,
     return false;
 }
 
-static bool x87_nan1(sf_status *s, const sf_unp *a, sf_pk *out)
+bool sf_x87_nan1(sf_status *s, const sf_unp *a, sf_pk *out)
 {
     if (a->cls == SFC_BAD) {
         s->flags |= SF_IE;
@@ -81,7 +80,7 @@ static bool x87_nan1(sf_status *s, const sf_unp *a, sf_pk *out)
 }
 
 /* Invalid operation (masked response: indefinite). */
-static sf_f80 x87_invalid(sf_status *s)
+sf_f80 sf_x87_invalid(sf_status *s)
 {
     s->flags |= SF_IE;
     return sf_f80_default_nan();
@@ -89,7 +88,7 @@ static sf_f80 x87_invalid(sf_status *s)
 
 /* Denormal operand: DE; true if unmasked (operation not performed,
  * SDM Vol.1 §8.5.2). */
-static bool x87_de(sf_status *s, bool denorm)
+bool sf_x87_de(sf_status *s, bool denorm)
 {
     if (!denorm)
         return false;
@@ -104,7 +103,7 @@ static sf_pk x87_arith(sf_status *s, int op, sf_unp a, sf_unp b)
     sf_fmt f = sf_fmt_f80(s->pc);
     sf_pk r;
     s->c1 = false;
-    if (x87_nan2(s, &a, &b, &r))
+    if (sf_x87_nan2(s, &a, &b, &r))
         return r;
     switch (op) {
     case SF_X87_SUB:
@@ -113,7 +112,7 @@ static sf_pk x87_arith(sf_status *s, int op, sf_unp a, sf_unp b)
     case SF_X87_ADD:
         if (a.cls == SFC_INF && b.cls == SFC_INF && a.sign != b.sign)
             break;
-        if (x87_de(s, a.denorm || b.denorm))
+        if (sf_x87_de(s, a.denorm || b.denorm))
             return sf_pk_default_nan(&f);
         if (a.cls == SFC_INF || b.cls == SFC_INF)
             return sf_pk_inf(&f, a.cls == SFC_INF ? a.sign : b.sign);
@@ -122,7 +121,7 @@ static sf_pk x87_arith(sf_status *s, int op, sf_unp a, sf_unp b)
         if ((a.cls == SFC_INF && b.cls == SFC_ZERO) ||
             (a.cls == SFC_ZERO && b.cls == SFC_INF))
             break;
-        if (x87_de(s, a.denorm || b.denorm))
+        if (sf_x87_de(s, a.denorm || b.denorm))
             return sf_pk_default_nan(&f);
         if (a.cls == SFC_INF || b.cls == SFC_INF)
             return sf_pk_inf(&f, a.sign ^ b.sign);
@@ -139,7 +138,7 @@ static sf_pk x87_arith(sf_status *s, int op, sf_unp a, sf_unp b)
                 s->flags |= SF_ZE;
             return sf_pk_inf(&f, a.sign ^ b.sign);
         }
-        if (x87_de(s, a.denorm || b.denorm))
+        if (sf_x87_de(s, a.denorm || b.denorm))
             return sf_pk_default_nan(&f);
         if (a.cls == SFC_INF)
             return sf_pk_inf(&f, a.sign ^ b.sign);
@@ -214,11 +213,11 @@ sf_f80 sf_f80_sqrt(sf_status *s, sf_f80 ab)
     sf_fmt f = sf_fmt_f80(s->pc);
     sf_pk r;
     s->c1 = false;
-    if (x87_nan1(s, &a, &r))
+    if (sf_x87_nan1(s, &a, &r))
         return sf_pack_f80(r);
     if (a.sign && a.cls != SFC_ZERO)
-        return x87_invalid(s); /* not DE: IE takes precedence */
-    if (x87_de(s, a.denorm))
+        return sf_x87_invalid(s); /* not DE: IE takes precedence */
+    if (sf_x87_de(s, a.denorm))
         return ab;
     if (a.cls == SFC_ZERO)
         r = sf_pk_zero(a.sign);
@@ -458,9 +457,9 @@ sf_f80 sf_f80_round_int(sf_status *s, sf_f80 ab)
     bool inexact, up;
     uint64_t m;
     s->c1 = false;
-    if (x87_nan1(s, &a, &r))
+    if (sf_x87_nan1(s, &a, &r))
         return sf_pack_f80(r);
-    if (x87_de(s, a.denorm))
+    if (sf_x87_de(s, a.denorm))
         return ab;
     if (a.cls != SFC_FINITE || a.exp >= 63)
         return ab;
@@ -485,12 +484,12 @@ sf_f80 sf_f80_scale(sf_status *s, sf_f80 ab, sf_f80 bb)
     sf_pk r;
     int32_t n;
     s->c1 = false;
-    if (x87_nan2(s, &a, &b, &r))
+    if (sf_x87_nan2(s, &a, &b, &r))
         return sf_pack_f80(r);
     if (b.cls == SFC_INF &&
         (b.sign ? a.cls == SFC_INF : a.cls == SFC_ZERO))
-        return x87_invalid(s);
-    if (x87_de(s, a.denorm || b.denorm))
+        return sf_x87_invalid(s);
+    if (sf_x87_de(s, a.denorm || b.denorm))
         return ab;
     if (b.cls == SFC_INF) {
         if (a.cls == SFC_FINITE)
@@ -525,11 +524,11 @@ sf_f80 sf_f80_xtract(sf_status *s, sf_f80 ab, sf_f80 *exp_out)
     sf_unp a = sf_unpack_f80(ab);
     sf_pk r;
     s->c1 = false;
-    if (x87_nan1(s, &a, &r)) {
+    if (sf_x87_nan1(s, &a, &r)) {
         *exp_out = sf_pack_f80(r);
         return *exp_out;
     }
-    if (x87_de(s, a.denorm)) {
+    if (sf_x87_de(s, a.denorm)) {
         *exp_out = ab;
         return ab;
     }
@@ -564,11 +563,11 @@ sf_f80 sf_f80_rem(sf_status *s, sf_f80 ab, sf_f80 bb, bool ieee, uint16_t *cc)
     bool flip = false;
     s->c1 = false;
     *cc = 0;
-    if (x87_nan2(s, &a, &b, &r))
+    if (sf_x87_nan2(s, &a, &b, &r))
         return sf_pack_f80(r);
     if (a.cls == SFC_INF || b.cls == SFC_ZERO)
-        return x87_invalid(s);
-    if (x87_de(s, a.denorm || b.denorm))
+        return sf_x87_invalid(s);
+    if (sf_x87_de(s, a.denorm || b.denorm))
         return ab;
     if (a.cls == SFC_ZERO)
         return ab;

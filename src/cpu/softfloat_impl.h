@@ -177,4 +177,13 @@ static inline sf_f80 sf_pack_f80(sf_pk p)
 
 sf_fmt sf_fmt_f80(int pc);
 
+/* x87 special-operand rules shared by softfloat_f80.c and
+ * softfloat_trans.c (SDM Vol.1 §4.8.3.5, Table 4-7; §8.5.1-8.5.2): NaN and
+ * unsupported operands (true if *out is final), the masked invalid
+ * response, and the denormal-operand check (true if unmasked: stop). */
+bool sf_x87_nan1(sf_status *s, const sf_unp *a, sf_pk *out);
+bool sf_x87_nan2(sf_status *s, const sf_unp *a, const sf_unp *b, sf_pk *out);
+sf_f80 sf_x87_invalid(sf_status *s);
+bool sf_x87_de(sf_status *s, bool denorm);
+
 #endif

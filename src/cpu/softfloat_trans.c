@@ -279,62 +279,24 @@ static inline bool is_nan(const sf_unp *u)
     return u->cls == SFC_QNAN || u->cls == SFC_SNAN;
 }
 
-/* NaN / unsupported handling shared with softfloat_f80.c rules. */
+/* NaN, unsupported-format, invalid and denormal handling: the x87 rules of
+ * softfloat_f80.c, returning packed results. */
 static bool nan1(sf_status *s, const sf_unp *a, sf_f80 *out)
 {
-    if (a->cls == SFC_BAD) {
-        s->flags |= SF_IE;
-        *out = sf_f80_default_nan();
-        return true;
-    }
-    if (is_nan(a)) {
-        if (a->cls == SFC_SNAN)
-            s->flags |= SF_IE;
-        *out = sf_pack_f80(sf_pk_nan(&fmt80, a->sign, a->sig));
-        return true;
-    }
-    return false;
+    sf_pk pk;
+    if (!sf_x87_nan1(s, a, &pk))
+        return false;
+    *out = sf_pack_f80(pk);
+    return true;
 }
 
 static bool nan2(sf_status *s, const sf_unp *a, const sf_unp *b, sf_f80 *out)
 {
-    if (a->cls == SFC_BAD || b->cls == SFC_BAD) {
-        s->flags |= SF_IE;
-        *out = sf_f80_default_nan();
-        return true;
-    }
-    if (is_nan(a) || is_nan(b)) {
-        const sf_unp *w;
-        if (a->cls == SFC_SNAN || b->cls == SFC_SNAN)
-            s->flags |= SF_IE;
-        if (is_nan(a) && is_nan(b)) {
-            if (a->cls != b->cls)
-                w = a->cls == SFC_QNAN ? a : b;
-            else if (a->sig != b->sig)
-                w = a->sig > b->sig ? a : b;
-            else
-                w = a->sign ? b : a;
-        } else {
-            w = is_nan(a) ? a : b;
-        }
-        *out = sf_pack_f80(sf_pk_nan(&fmt80, w->sign, w->sig));
-        return true;
-    }
-    return false;
-}
-
-static sf_f80 invalid(sf_status *s)
-{
-    s->flags |= SF_IE;
-    return sf_f80_default_nan();
-}
-
-static bool de_stop(sf_status *s, bool denorm)
-{
-    if (!denorm)
+    sf_pk pk;
+    if (!sf_x87_nan2(s, a, b, &pk))
         return false;
-    s->flags |= SF_DE;
-    return !(s->masks & SF_DE);
+    *out = sf_pack_f80(pk);
+    return true;
 }
 
 /* F2XM1: 2^a - 1, defined for -1 <= a <= 1. */
@@ -345,7 +307,7 @@ sf_f80 sf_f80_f2xm1(sf_status *s, sf_f80 ab)
     s->c1 = false;
     if (nan1(s, &a, &r))
         return r;
-    if (de_stop(s, a.denorm))
+    if (sf_x87_de(s, a.denorm))
         return ab;
     if (a.cls == SFC_ZERO)
         return ab;
@@ -369,18 +331,18 @@ sf_f80 sf_f80_fyl2x(sf_status *s, sf_f80 xb, sf_f80 yb)
     if (nan2(s, &x, &y, &r))
         return r;
     if (x.sign && x.cls != SFC_ZERO)
-        return invalid(s);
+        return sf_x87_invalid(s);
     if (x.cls == SFC_ZERO) {
         if (y.cls == SFC_ZERO)
-            return invalid(s);
+            return sf_x87_invalid(s);
         if (y.cls != SFC_INF)
             s->flags |= SF_ZE; /* alone, not DE (hardware) */
         return sf_pack_f80(sf_pk_inf(&fmt80, !y.sign));
     }
     if (x.cls == SFC_INF) {
         if (y.cls == SFC_ZERO)
-            return invalid(s);
-        if (de_stop(s, y.denorm))
+            return sf_x87_invalid(s);
+        if (sf_x87_de(s, y.denorm))
             return yb;
         return sf_pack_f80(sf_pk_inf(&fmt80, y.sign));
     }
@@ -390,12 +352,12 @@ sf_f80 sf_f80_fyl2x(sf_status *s, sf_f80 xb, sf_f80 yb)
         bool below = x.exp < 0;
         if (y.cls == SFC_INF) {
             if (one)
-                return invalid(s);
-            if (de_stop(s, x.denorm))
+                return sf_x87_invalid(s);
+            if (sf_x87_de(s, x.denorm))
                 return yb;
             return sf_pack_f80(sf_pk_inf(&fmt80, y.sign ^ below));
         }
-        if (de_stop(s, x.denorm || y.denorm))
+        if (sf_x87_de(s, x.denorm || y.denorm))
             return yb;
         if (y.cls == SFC_ZERO || one)
             return sf_pack_f80(sf_pk_zero(y.sign ^ below));
@@ -414,24 +376,24 @@ sf_f80 sf_f80_fyl2xp1(sf_status *s, sf_f80 xb, sf_f80 yb)
         return r;
     if (x.cls == SFC_INF) {
         if (x.sign || y.cls == SFC_ZERO)
-            return invalid(s);
-        if (de_stop(s, y.denorm))
+            return sf_x87_invalid(s);
+        if (sf_x87_de(s, y.denorm))
             return yb;
         return sf_pack_f80(sf_pk_inf(&fmt80, y.sign));
     }
     if (x.cls == SFC_ZERO) {
         if (y.cls == SFC_INF)
-            return invalid(s);
-        if (de_stop(s, y.denorm))
+            return sf_x87_invalid(s);
+        if (sf_x87_de(s, y.denorm))
             return yb;
         return sf_pack_f80(sf_pk_zero(x.sign ^ y.sign));
     }
     if (y.cls == SFC_INF) {
-        if (de_stop(s, x.denorm))
+        if (sf_x87_de(s, x.denorm))
             return yb;
         return sf_pack_f80(sf_pk_inf(&fmt80, x.sign ^ y.sign));
     }
-    if (de_stop(s, x.denorm || y.denorm))
+    if (sf_x87_de(s, x.denorm || y.denorm))
         return yb;
     if (y.cls == SFC_ZERO)
         return sf_pack_f80(sf_pk_zero(x.sign ^ y.sign));
@@ -453,7 +415,7 @@ sf_f80 sf_f80_fpatan(sf_status *s, sf_f80 xb, sf_f80 yb)
     s->c1 = false;
     if (nan2(s, &x, &y, &r))
         return r;
-    if (de_stop(s, x.denorm || y.denorm))
+    if (sf_x87_de(s, x.denorm || y.denorm))
         return yb;
     if (y.cls == SFC_ZERO) {
         if (x.sign)
@@ -534,7 +496,7 @@ static sf_f80 trig(sf_status *s, sf_f80 ab, int kind, sf_f80 *cos_out,
         return r;
     }
     if (a.cls == SFC_INF) {
-        r = invalid(s);
+        r = sf_x87_invalid(s);
         if (cos_out)
             *cos_out = r;
         return r;
@@ -543,7 +505,7 @@ static sf_f80 trig(sf_status *s, sf_f80 ab, int kind, sf_f80 *cos_out,
         *c2 = true; /* out of range: operand unchanged */
         return ab;
     }
-    if (de_stop(s, a.denorm))
+    if (sf_x87_de(s, a.denorm))
         return ab;
     if (a.cls == SFC_ZERO) {
         if (cos_out)
