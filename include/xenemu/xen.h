@@ -10,6 +10,10 @@
 #include <xen-abi/errno.h>
 #include <xen-abi/hvm/params.h>
 #include <xen-abi/xen.h>
+#include <xen-abi/memory.h>
+#include <xen-abi/vcpu.h>
+#include <xenemu/evtchn.h>
+#include <xenemu/grant.h>
 
 /* Guest memory as the hypervisor sees it. read/write take guest VIRTUAL
  * addresses (translated through the calling vCPU's page tables, then the
@@ -57,6 +61,23 @@ typedef struct xen_vcpu {
     uint64_t vcpu_info_gpa;
     /* Per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector); 0 = none. */
     uint8_t upcall_vector;
+
+    /* vcpu_op / sched_op state (src/xen/vcpu_op.c, sched_op.c). */
+    uint64_t runstate_gva;           /* registered runstate area, 0 = none */
+    struct vcpu_runstate_info runstate;
+    uint64_t time_area_gva;          /* register_vcpu_time_memory_area, 0 = none */
+    bool sshot_active;               /* single-shot timer armed */
+    uint64_t sshot_deadline_ns;      /* its expiry, system time ns */
+    uint64_t periodic_ns;            /* periodic timer period, 0 = stopped */
+    uint64_t periodic_next_ns;
+    bool initialised;                /* VCPUOP_initialise done (online counts too) */
+    bool ctx_requested;              /* VCPUOP_initialise recorded ctx below */
+    uint8_t init_ctx[128];           /* raw vcpu_hvm_context from VCPUOP_initialise */
+    bool yielded;                    /* SCHEDOP_yield since the machine last looked */
+    bool blocked;                    /* until an event (or timer / poll timeout) */
+    uint32_t poll_nr;                /* SCHEDOP_poll ports waited on, 0 = not polling */
+    uint32_t poll_ports[128];
+    uint64_t poll_timeout_ns;        /* 0 = none */
 } xen_vcpu_t;
 
 typedef struct xen_domain {
@@ -90,6 +111,51 @@ typedef struct xen_domain {
     bool cpuid_upcall_vector;        /* advertise XEN_HVM_CPUID_UPCALL_VECTOR */
     bool cpuid_ext_dest_id;          /* advertise XEN_HVM_CPUID_EXT_DEST_ID */
     bool cpuid_rdtscp;               /* base+3 EAX bit 2 */
+
+    /* Event channels (src/xen/evtchn.c) and grant table
+     * (src/xen/grant_table.c); all-zero is their initial state. */
+    xen_evtchn_state_t evtchn;
+    xen_gnttab_state_t gnttab;
+
+    /* memory_op (src/xen/memory_op.c). The builder fills the E820 and the
+     * page counts; P2M changes go to these callbacks, which the machine
+     * connects to EPT (NULL = only recorded here). 0 or -errno. */
+    struct xen_e820_entry e820[128];
+    uint32_t nr_e820;
+    uint64_t tot_pages, max_pages;
+    int (*p2m_populate)(struct xen_domain *d, uint64_t gfn, uint32_t order);
+    int (*p2m_remove)(struct xen_domain *d, uint64_t gfn, uint32_t order);
+    /* Maps host page at gfn; page NULL = the shared_info page. NULL hook:
+     * the gfn must already be RAM the model can reach. */
+    int (*p2m_map_page)(struct xen_domain *d, uint64_t gfn, uint8_t *page);
+    /* Grant frame idx at gpfn (connect to xen_gnttab_physmap_frame). */
+    int (*gnttab_physmap)(struct xen_domain *d, uint64_t idx, uint64_t gpfn,
+                          uint8_t **page);
+    /* Extents populated by populate_physmap (tests, debugging). */
+    struct { uint64_t gfn; uint32_t order; } populated[512];
+    uint32_t nr_populated;
+
+    /* Event hooks (connect to xen_evtchn_raise_virq and a pending test). */
+    int (*send_virq)(struct xen_domain *d, uint32_t vcpu, uint32_t virq);
+    bool (*evtchn_is_pending)(struct xen_domain *d, uint32_t port);
+
+    /* sched_op: shutdown state the machine turns into an exit status. */
+    bool shutdown;
+    uint8_t shutdown_reason;         /* SHUTDOWN_* in force */
+    bool shutdown_code_set;          /* SCHEDOP_shutdown_code given */
+    uint8_t shutdown_code;
+    /* SCHEDOP_watchdog timers (Xen has 2 per domain): expiry ns, in-use bits. */
+    uint64_t watchdog_ns[2];
+    uint8_t watchdog_inuse;
+
+    uint64_t vm_assist;              /* VMASST_TYPE_* bits enabled */
+
+    /* console_io: write sink (NULL = dropped). Reads need the privilege
+     * (Xen's default XSM answers a domU -EPERM) and drain console_in. */
+    void (*console_write)(struct xen_domain *d, const char *buf, size_t len);
+    bool console_io_read_allowed;
+    uint8_t console_in[1024];
+    uint32_t console_in_prod, console_in_cons;
 } xen_domain_t;
 
 typedef xen_domain_t domain_t;
@@ -130,6 +196,38 @@ const char *xen_hypercall_name(uint64_t nr);
 
 /* Implemented handlers. */
 long xen_hc_xen_version(xen_vcpu_t *v, const uint64_t args[6]);   /* xen_version.c */
+long xen_hc_memory_op(xen_vcpu_t *v, const uint64_t args[6]);     /* memory_op.c */
+long xen_hc_vcpu_op(xen_vcpu_t *v, const uint64_t args[6]);       /* vcpu_op.c */
+long xen_hc_set_timer_op(xen_vcpu_t *v, const uint64_t args[6]);  /* vcpu_op.c */
+long xen_hc_sched_op(xen_vcpu_t *v, const uint64_t args[6]);      /* sched_op.c */
+long xen_hc_console_io(xen_vcpu_t *v, const uint64_t args[6]);    /* console_io.c */
+long xen_hc_vm_assist(xen_vcpu_t *v, const uint64_t args[6]);     /* vm_assist.c */
+
+/* Timers (vcpu_op.c). No deadline = UINT64_MAX. */
+uint64_t xen_vcpu_timer_deadline_ns(const xen_vcpu_t *v);
+/* The same deadline as a guest TSC value (tsc_hz ticks per second, which
+ * is retired instructions when the TSC counts one per instruction). */
+uint64_t xen_vcpu_timer_deadline_tsc(const xen_vcpu_t *v);
+/* The machine calls this at or after the deadline: fires what expired
+ * (VIRQ_TIMER through send_virq, poll timeouts) and wakes the vCPU. */
+void xen_vcpu_timer_expire(xen_vcpu_t *v, uint64_t tsc);
+/* Runstate change (RUNSTATE_*) at guest TSC tsc; updates the guest area. */
+void xen_vcpu_set_runstate(xen_vcpu_t *v, int state, uint64_t tsc);
+/* Refreshes v's pvclock copies (vcpu_info, time area) and runstate area. */
+void xen_vcpu_refresh_time(xen_vcpu_t *v, uint64_t tsc);
+
+/* sched_op (sched_op.c). An event arrived for v (port, or UINT32_MAX for
+ * "any upcall"): ends a block, or a poll on that port. */
+void xen_vcpu_event_wake(xen_vcpu_t *v, uint32_t port);
+/* Exit status for a shut-down domain (DESIGN.md): 0 clean, 3 crash. */
+int xen_domain_exit_status(const xen_domain_t *d);
+/* Earliest armed watchdog (system time ns) or UINT64_MAX; the machine
+ * calls xen_domain_watchdog_expire at or after it (shuts down, watchdog). */
+uint64_t xen_domain_watchdog_deadline_ns(const xen_domain_t *d);
+void xen_domain_watchdog_expire(xen_domain_t *d, uint64_t tsc);
+
+/* console_io (console_io.c): bytes for CONSOLEIO_read; returns bytes taken. */
+size_t xen_console_io_input(xen_domain_t *d, const void *buf, size_t len);
 long xen_hc_hvm_op(xen_vcpu_t *v, const uint64_t args[6]);        /* hvm_params.c */
 
 /* HVM params for the domain builder (src/xen/hvm_params.c): set without

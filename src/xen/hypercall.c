@@ -4,22 +4,6 @@
 /* Hooks for subsystems not written yet. Each answers -ENOSYS, as Xen does
  * for an operation it lacks; whoever implements one points the table entry
  * at the real handler and deletes the hook. */
-static long xen_hc_memory_op(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: memory_op */
-static long xen_hc_set_timer_op(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: timers */
-static long xen_hc_console_io(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: console */
-static long xen_hc_grant_table_op(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: grant tables */
-static long xen_hc_vm_assist(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: vm_assist */
-static long xen_hc_vcpu_op(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: vcpu_op */
-static long xen_hc_sched_op(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: sched_op */
-static long xen_hc_event_channel_op(xen_vcpu_t *v, const uint64_t a[6])
-{ (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: event channels */
 static long xen_hc_physdev_op(xen_vcpu_t *v, const uint64_t a[6])
 { (void)v; (void)a; return -XEN_ENOSYS; }         /* hook: physdev_op */
 
