@@ -274,11 +274,6 @@ static sf_f80 xf_round(sf_status *s, xf v)
     return r;
 }
 
-static inline bool is_nan(const sf_unp *u)
-{
-    return u->cls == SFC_QNAN || u->cls == SFC_SNAN;
-}
-
 /* NaN, unsupported-format, invalid and denormal handling: the x87 rules of
  * softfloat_f80.c, returning packed results. */
 static bool nan1(sf_status *s, const sf_unp *a, sf_f80 *out)
