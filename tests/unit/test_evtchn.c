@@ -9,61 +9,20 @@
 #include <xenemu/evtchn.h>
 #include <xenemu/xen.h>
 
-#define MEM_SIZE (1u << 20)
-#define BAD_GVA 0xffff800000000000ull   /* never mapped */
+#include "xen_fake.h"
+
 #define ARG 0x2000ull                   /* hypercall argument buffer */
 #define SHINFO 0x10000ull               /* shared_info page */
 
-static uint8_t *mem;
-
-static int fake_read(void *ctx, uint64_t gva, void *buf, size_t len)
-{
-    (void)ctx;
-    if (gva >= MEM_SIZE || len > MEM_SIZE - gva)
-        return -XEN_EFAULT;
-    memcpy(buf, mem + gva, len);
-    return 0;
-}
-
-static int fake_write(void *ctx, uint64_t gva, const void *buf, size_t len)
-{
-    (void)ctx;
-    if (gva >= MEM_SIZE || len > MEM_SIZE - gva)
-        return -XEN_EFAULT;
-    memcpy(mem + gva, buf, len);
-    return 0;
-}
-
-static uint8_t *fake_gpa(void *ctx, uint64_t gpa, size_t len)
-{
-    (void)ctx;
-    if (gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
-        return NULL;
-    return mem + gpa;
-}
-
-static const struct xen_guest_mem_ops fake_ops = { fake_read, fake_write, fake_gpa };
-
-static xen_domain_t *dom;
-static xen_vcpu_t *v0;
-
 static void setup(void)
 {
-    mem = calloc(1, MEM_SIZE);
-    dom = calloc(1, sizeof(*dom));
-    xen_domain_config_t cfg = {
-        .domid = 1, .nr_vcpus = 2, .tsc_hz = 2500000000ull,
-        .wallclock_base_ns = 1700000000123456789ull, .mem = &fake_ops,
-    };
-    ck_assert_int_eq(xen_domain_init(dom, &cfg), 0);
-    v0 = xen_domain_vcpu(dom, 0);
+    fake_domain_setup();
     ck_assert_int_eq(xen_domain_set_shared_info(dom, SHINFO, 0), 0);
 }
 
 static void teardown(void)
 {
-    free(dom);
-    free(mem);
+    fake_domain_teardown();
 }
 
 /* Copies *op to ARG, issues the hypercall, copies the result back. */
