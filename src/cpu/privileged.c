@@ -358,6 +358,19 @@ static uint64_t system_base_hi(cpu_t *cpu, uint16_t sel)
     return (hi & 0xffffffffull) << 32;
 }
 
+/* The common tail of LLDT and LTR once the type is right: the high base
+ * half in IA-32e mode, present bit, canonical base (SDM Vol.2 LLDT, LTR). */
+static void load_system_seg(cpu_t *cpu, uint16_t sel, uint64_t d, seg_t *s)
+{
+    uint64_t hi = system_base_hi(cpu, sel);
+    if (!desc_p(d))
+        raise_sel(cpu, EXC_NP, sel);
+    desc_to_seg(d, sel, s);
+    s->base |= hi;
+    if (!is_canonical(s->base))
+        raise_sel(cpu, EXC_GP, sel);
+}
+
 static void h_lldt(cpu_t *cpu, const insn_t *in)
 {
     no_real_vm86(cpu);
@@ -372,14 +385,8 @@ static void h_lldt(cpu_t *cpu, const insn_t *in)
     uint64_t d;
     if ((sel & 4) || !desc_fetch(cpu, sel, &d) || desc_s(d) || desc_type(d) != ST_LDT)
         raise_sel(cpu, EXC_GP, sel);
-    uint64_t hi = system_base_hi(cpu, sel);
-    if (!desc_p(d))
-        raise_sel(cpu, EXC_NP, sel);
     seg_t s;
-    desc_to_seg(d, sel, &s);
-    s.base |= hi;
-    if (!is_canonical(s.base))
-        raise_sel(cpu, EXC_GP, sel);
+    load_system_seg(cpu, sel, d, &s);
     seg_set(cpu, SEG_LDTR, &s);
 }
 
@@ -399,14 +406,8 @@ static void h_ltr(cpu_t *cpu, const insn_t *in)
     unsigned type = desc_type(d);
     if (type != ST_TSS && (type != ST_TSS16 || cpu_lma(cpu)))
         raise_sel(cpu, EXC_GP, sel);
-    uint64_t hi = system_base_hi(cpu, sel);
-    if (!desc_p(d))
-        raise_sel(cpu, EXC_NP, sel);
     seg_t s;
-    desc_to_seg(d, sel, &s);
-    s.base |= hi;
-    if (!is_canonical(s.base))
-        raise_sel(cpu, EXC_GP, sel);
+    load_system_seg(cpu, sel, d, &s);
     d |= 2ull << 40;
     desc_write_type(cpu, sel, d);
     s.attr |= 2;

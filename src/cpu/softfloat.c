@@ -543,8 +543,8 @@ static uint64_t sse_sqrt(sf_status *s, const sf_fmt *f, uint64_t ab)
     return sf_pack_bits(f, r);
 }
 
-/* Magnitude/sign comparison of non-NaN values. */
-static sf_cmp cmp_unp(const sf_unp *a, const sf_unp *b)
+/* Magnitude/sign comparison of non-NaN unpacked values (any format). */
+sf_cmp sf_cmp_unp(const sf_unp *a, const sf_unp *b)
 {
     bool az = a->cls == SFC_ZERO, bz = b->cls == SFC_ZERO;
     int mag;
@@ -587,7 +587,7 @@ static sf_cmp sse_compare(sf_status *s, const sf_fmt *f, uint64_t ab,
         return SF_CMP_UNORDERED;
     }
     sse_de2(s, &a, &b);
-    return cmp_unp(&a, &b);
+    return sf_cmp_unp(&a, &b);
 }
 
 /* MINSS/MAXSS, SDM Vol.2 MINSS: second operand if either is NaN or both
@@ -602,7 +602,7 @@ static uint64_t sse_minmax(sf_status *s, const sf_fmt *f, uint64_t ab,
         return b.cls == SFC_ZERO ? sf_pack_bits(f, sf_pk_zero(b.sign)) : bb;
     }
     sse_de2(s, &a, &b);
-    c = cmp_unp(&a, &b);
+    c = sf_cmp_unp(&a, &b);
     if (a.cls == SFC_ZERO && b.cls == SFC_ZERO)
         c = SF_CMP_EQUAL;
     /* the chosen operand after DAZ */

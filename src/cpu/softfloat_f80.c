@@ -228,31 +228,6 @@ sf_f80 sf_f80_sqrt(sf_status *s, sf_f80 ab)
     return sf_pack_f80(r);
 }
 
-static sf_cmp cmp80(const sf_unp *a, const sf_unp *b)
-{
-    bool az = a->cls == SFC_ZERO, bz = b->cls == SFC_ZERO;
-    int mag;
-    if (az && bz)
-        return SF_CMP_EQUAL;
-    if (az)
-        return b->sign ? SF_CMP_GREATER : SF_CMP_LESS;
-    if (bz)
-        return a->sign ? SF_CMP_LESS : SF_CMP_GREATER;
-    if (a->sign != b->sign)
-        return a->sign ? SF_CMP_LESS : SF_CMP_GREATER;
-    if (a->cls == SFC_INF || b->cls == SFC_INF)
-        mag = a->cls == b->cls ? 0 : (a->cls == SFC_INF ? 1 : -1);
-    else if (a->exp != b->exp)
-        mag = a->exp > b->exp ? 1 : -1;
-    else
-        mag = a->sig == b->sig ? 0 : (a->sig > b->sig ? 1 : -1);
-    if (mag == 0)
-        return SF_CMP_EQUAL;
-    if (a->sign)
-        mag = -mag;
-    return mag > 0 ? SF_CMP_GREATER : SF_CMP_LESS;
-}
-
 static sf_cmp x87_compare(sf_status *s, sf_unp a, sf_unp b, bool signaling)
 {
     if (a.cls == SFC_BAD || b.cls == SFC_BAD) {
@@ -266,7 +241,7 @@ static sf_cmp x87_compare(sf_status *s, sf_unp a, sf_unp b, bool signaling)
     }
     if (a.denorm || b.denorm)
         s->flags |= SF_DE;
-    return cmp80(&a, &b);
+    return sf_cmp_unp(&a, &b);
 }
 
 sf_cmp sf_f80_compare(sf_status *s, sf_f80 a, sf_f80 b, bool signaling)

@@ -177,6 +177,9 @@ static inline sf_f80 sf_pack_f80(sf_pk p)
 
 sf_fmt sf_fmt_f80(int pc);
 
+/* Order of two non-NaN unpacked values of the same format (softfloat.c). */
+sf_cmp sf_cmp_unp(const sf_unp *a, const sf_unp *b);
+
 /* x87 special-operand rules shared by softfloat_f80.c and
  * softfloat_trans.c (SDM Vol.1 §4.8.3.5, Table 4-7; §8.5.1-8.5.2): NaN and
  * unsupported operands (true if *out is final), the masked invalid

@@ -71,20 +71,22 @@ static void note_code_write(cpu_t *cpu, uint64_t phys, unsigned len)
             machine_code_written(cpu->m, p << 12);
 }
 
-uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
+/* A read, or the read half of a read-modify-write (acc = ACC_WRITE: the
+ * permission checks and faults of a write). */
+static uint64_t read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size, enum mmu_access acc)
 {
-    uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_READ);
+    uint64_t lin = mmu_linear(cpu, seg, ea, size, acc);
     check_align(cpu, lin, size);
     if (cpu->db_data)
         cpu_debug_access(cpu, lin, size, false);
     unsigned n1 = 4096 - (lin & 0xfff);
     if (n1 >= size) {
-        uint64_t pa = mmu_translate(cpu, lin, ACC_READ), v = phys_read(&cpu->m->mem, pa, size);
+        uint64_t pa = mmu_translate(cpu, lin, acc), v = phys_read(&cpu->m->mem, pa, size);
         trace_mmio(cpu, pa, size, false, v);   /* trace: io class (MMIO regions only) */
         return v;
     }
-    uint64_t p1 = mmu_translate(cpu, lin, ACC_READ);
-    uint64_t p2 = mmu_translate(cpu, next_page(cpu, lin), ACC_READ);
+    uint64_t p1 = mmu_translate(cpu, lin, acc);
+    uint64_t p2 = mmu_translate(cpu, next_page(cpu, lin), acc);
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++) {
         uint64_t pa = i < n1 ? p1 + i : p2 + (i - n1);
@@ -93,23 +95,14 @@ uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
     return v;
 }
 
+uint64_t mmu_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
+{
+    return read_slow(cpu, seg, ea, size, ACC_READ);
+}
+
 uint64_t mmu_rmw_read_slow(cpu_t *cpu, int seg, uint64_t ea, unsigned size)
 {
-    uint64_t lin = mmu_linear(cpu, seg, ea, size, ACC_WRITE);
-    check_align(cpu, lin, size);
-    if (cpu->db_data)
-        cpu_debug_access(cpu, lin, size, false);
-    unsigned n1 = 4096 - (lin & 0xfff);
-    uint64_t p1 = mmu_translate(cpu, lin, ACC_WRITE);
-    if (n1 >= size)
-        return phys_read(&cpu->m->mem, p1, size);
-    uint64_t p2 = mmu_translate(cpu, next_page(cpu, lin), ACC_WRITE);
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++) {
-        uint64_t pa = i < n1 ? p1 + i : p2 + (i - n1);
-        v |= phys_read(&cpu->m->mem, pa, 1) << (8 * i);
-    }
-    return v;
+    return read_slow(cpu, seg, ea, size, ACC_WRITE);
 }
 
 void mmu_write_slow(cpu_t *cpu, int seg, uint64_t ea, uint64_t val, unsigned size)
