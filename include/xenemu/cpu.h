@@ -258,6 +258,15 @@ void cpu_debug_access(cpu_t *cpu, uint64_t lin, unsigned size, bool write);
 /* Print the registers of a vCPU that cannot continue. */
 void cpu_dump(cpu_t *cpu, FILE *f);
 
+/* The CPUID model (src/cpu/cpuid.c): what CPUID returns in root mode;
+ * hypervisor leaves 0x40000000-0x4fffffff read as zero. */
+void cpuid_query(cpu_t *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+/* Retired instructions per virtual second: TSC = retired * hz / this. */
+#define CPU_VIRT_IPS 1000000000ull
+/* The TSC (IA32_TSC) derived from retired instructions (DESIGN.md,
+ * "Determinism"), before any VMX TSC offset. */
+uint64_t cpu_tsc(const cpu_t *cpu);
+
 /* Full RFLAGS with the lazy arithmetic flags folded in. */
 uint64_t cpu_get_rflags(cpu_t *cpu);
 /* Replace RFLAGS (all bits the caller allows are already merged). */

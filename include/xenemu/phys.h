@@ -17,6 +17,7 @@ typedef struct phys_region {
     uint8_t *host;               /* RAM: host mapping; NULL for MMIO */
     const mmio_ops_t *ops;
     void *opaque;
+    bool external;               /* RAM whose host memory belongs to someone else */
 } phys_region_t;
 
 #define PHYS_MAX_REGIONS 64
@@ -33,6 +34,9 @@ void phys_destroy(phys_mem_t *pm);
 
 /* Returns 0, or -1 (overlap, no space, mmap failure). RAM reads as zero. */
 int phys_add_ram(phys_mem_t *pm, uint64_t start, uint64_t size);
+/* RAM backed by the caller's memory (`host`, `size` bytes, kept alive by
+ * the caller): hypervisor-owned frames the guest sees through EPT. */
+int phys_add_ram_host(phys_mem_t *pm, uint64_t start, uint64_t size, void *host);
 int phys_add_mmio(phys_mem_t *pm, uint64_t start, uint64_t size, const mmio_ops_t *ops, void *opaque);
 
 const phys_region_t *phys_find(const phys_mem_t *pm, uint64_t addr);

@@ -13,6 +13,9 @@ int xenemu_info(const struct cli_options *opt);
 /* The bare machine: a kernel in root mode with debug ports, no Xen. */
 int bare_run(const struct cli_options *opt);
 
+/* The Xen host: a PVH kernel as a domU (src/cli/xen_run.c). */
+int xen_machine_run(const struct cli_options *opt);
+
 /* `xenemu trace VERB ...` (src/cli/trace_cmd.c); returns the exit status. */
 int xenemu_trace_cmd(const struct cli_options *opt);
 

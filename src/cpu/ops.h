@@ -114,16 +114,13 @@ enum ev_kind {
 };
 void cpu_deliver_event(cpu_t *cpu, int vector, enum ev_kind kind, uint32_t error_code);
 
-/* cpuid.c: the CPUID model (one table of implemented features). */
-void cpuid_query(cpu_t *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
 /* msr.c: RDMSR/WRMSR; false means #GP(0). */
 bool msr_read(cpu_t *cpu, uint32_t index, uint64_t *val);
 bool msr_write(cpu_t *cpu, uint32_t index, uint64_t val);
-/* Instructions retired so far, exact inside a block; and the guest TSC
- * derived from it (DESIGN.md, "Determinism"). */
+/* Instructions retired so far, exact inside a block (cpu_tsc derives
+ * the TSC from it). */
 uint64_t cpu_retired(const cpu_t *cpu);
-uint64_t cpu_tsc(const cpu_t *cpu);
 
 /* x87.c */
 void sel_x87(dctx_t *d, insn_t *in);         /* D8-DF */

@@ -200,8 +200,6 @@ void insn_cpuid(cpu_t *cpu, const insn_t *in);
 
 /* Virtual TSC frequency: machine.tsc_hz, or 2 GHz when unset. */
 uint64_t cpu_tsc_hz(const cpu_t *cpu);
-/* Retired instructions per virtual second: TSC = retired * hz / this. */
-#define CPU_VIRT_IPS 1000000000ull
 
 /* XCR0 bits the model supports (x87, SSE) and the XSAVE area size. */
 #define XCR0_SUPPORTED 0x3ull

@@ -14,7 +14,7 @@ void phys_init(phys_mem_t *pm)
 void phys_destroy(phys_mem_t *pm)
 {
     for (int i = 0; i < pm->nregion; i++)
-        if (pm->region[i].host)
+        if (pm->region[i].host && !pm->region[i].external)
             munmap(pm->region[i].host, pm->region[i].size);
     if (pm->code_pages)
         munmap(pm->code_pages, pm->ram_top >> 12);
@@ -77,6 +77,14 @@ int phys_add_ram(phys_mem_t *pm, uint64_t start, uint64_t size)
         return -1;
     }
     return 0;
+}
+
+int phys_add_ram_host(phys_mem_t *pm, uint64_t start, uint64_t size, void *host)
+{
+    if ((start | size) & 0xfff || !host)
+        return -1;
+    phys_region_t r = { .start = start, .size = size, .host = host, .external = true };
+    return insert_region(pm, &r) < 0 || grow_code_map(pm, start + size) < 0 ? -1 : 0;
 }
 
 int phys_add_mmio(phys_mem_t *pm, uint64_t start, uint64_t size, const mmio_ops_t *ops, void *opaque)

@@ -167,9 +167,11 @@ static long hvmop_set_evtchn_upcall_vector(xen_vcpu_t *v, uint64_t gva)
     xen_vcpu_t *t = xen_domain_vcpu(v->dom, op.vcpu);
     if (!t)
         return -XEN_ENOENT;
-    /* Delivery (and raising an upcall already pending) belongs to the
-     * event-channel code, which reads upcall_vector. */
     t->upcall_vector = op.vector;
+    /* Xen asserts the vector at once (hvm_assert_evtchn_irq), so an
+     * upcall already pending, e.g. from register_vcpu_info, is delivered. */
+    if (v->dom->evtchn.upcall)
+        v->dom->evtchn.upcall(v->dom->evtchn.upcall_ctx, t);
     return 0;
 }
 
