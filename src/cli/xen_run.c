@@ -33,6 +33,8 @@ typedef struct xen_machine {
     xenstore_t *xs;
     terminal_t term;
     bool term_open;
+    uint64_t eof_sent_at;        /* virtual time of the last Ctrl-D for an ended stdin */
+    uint64_t output_at;          /* virtual time of the last console output */
 } xen_machine_t;
 
 static int usage_error(const char *msg)
@@ -71,8 +73,19 @@ static const io_port_ops_t debug_ops = { debug_read, debug_write };
 static void console_out(void *opaque, const void *buf, size_t n)
 {
     xen_machine_t *x = opaque;
+    x->output_at = x->m.cpu[0]->icount;
     trace_console(x->m.cpu[0], buf, n);
     conout_write(&x->harness.con, buf, n);
+}
+
+/* CONSOLEIO_write: Xen prints a domU's bytes on its own console; here
+ * they join the guest's console output. */
+static xen_machine_t *the_machine;
+
+static void console_io_write(xen_domain_t *d, const char *buf, size_t n)
+{
+    (void)d;
+    console_out(the_machine, buf, n);
 }
 
 /* Drain both rings; raise the guest's end of a channel when its ring moved. */
@@ -115,6 +128,8 @@ static int setup_backends(xen_machine_t *x, const struct cli_options *opt, char 
     xenstore_attach(x->xs, xen_pvh_store_ring(&x->pvh));
     xen_evtchn_backend_set_handler(d, x->pvh.console_bport, on_backend_send, x);
     xen_evtchn_backend_set_handler(d, x->pvh.store_bport, on_backend_send, x);
+    the_machine = x;
+    d->console_write = console_io_write;
     x->pvh.poll_backends = poll_backends;
     x->pvh.backend_ctx = x;
     iobus_attach(&x->bus, &x->m);
@@ -209,6 +224,25 @@ static bool poll_terminal(xen_machine_t *x)
     return x->term.quit;
 }
 
+/* Once stdin has ended (a pipe, /dev/null), a guest that idles, has taken
+ * all its input and has printed nothing for a second of virtual time gets
+ * Ctrl-D, its terminal's end-of-file character (again each second): a
+ * shell waiting on the console then exits instead of waiting forever,
+ * while guests that do not read the console are left alone. */
+#define EOF_QUIET_NS 1000000000ull
+
+static void send_eof_when_idle(xen_machine_t *x, uint64_t now)
+{
+    const struct xencons_interface *r = x->console.ring;
+    if (!x->term_open || !x->term.eof || x->console.pending_len || !r ||
+        __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE) != r->in_prod ||
+        now - x->output_at < EOF_QUIET_NS || (x->eof_sent_at && now - x->eof_sent_at < EOF_QUIET_NS))
+        return;
+    x->eof_sent_at = now;
+    xen_console_input(&x->console, "\x04", 1);
+    poll_backends(x);
+}
+
 /* Every vCPU idles until virtual time `wake` (UINT64_MAX: no event will
  * come). With a terminal, wait for the keyboard meanwhile, at the pace of
  * virtual time (one instruction is one nanosecond). */
@@ -246,6 +280,7 @@ static int run_loop(xen_machine_t *x)
             return status;
         uint64_t wake = xen_pvh_next_wakeup(h, now);
         if (wake > now) {
+            send_eof_when_idle(x, now);
             wait_for_input(x, now, wake);
             if (wake == UINT64_MAX && !(x->term_open && x->term.raw && !x->term.eof)) {
                 xen_pvh_stop(h, XEN_PVH_EXIT_STUCK, "every vCPU is blocked and no event can wake it", m->cpu[0]);

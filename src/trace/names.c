@@ -1,6 +1,7 @@
 /* Names in traces: classes, kinds, guest models, exception vectors, VM-exit
  * reasons (SDM Vol.3C Appendix C, Table C-1) and hypercalls as Xen's
  * public headers name them (xen/include/public/xen.h and the op headers). */
+#include <xen-abi/hvm/hvm_op.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -139,12 +140,14 @@ static const char *const vcpu_ops[] = {
     "register_vcpu_time_memory_area",
 };
 static const char *const hvm_ops[] = {
-    [0] = "set_param", [1] = "get_param", [2] = "set_pci_intx_level", [3] = "set_isa_irq_level",
-    [4] = "set_pci_link_route", [5] = "flush_tlbs", [6] = "track_dirty_vram",
-    [7] = "modified_memory", [8] = "set_mem_type", [9] = "pagetable_dying",
-    [10] = "get_time", [12] = "xentrace", [14] = "get_mem_type", [15] = "inject_trap",
-    [19] = "inject_msi", [20] = "guest_request_vm_event", [21] = "altp2m",
-    [22] = "set_evtchn_upcall_vector",
+    [HVMOP_set_param] = "set_param", [HVMOP_get_param] = "get_param",
+    [HVMOP_set_pci_intx_level] = "set_pci_intx_level", [HVMOP_set_isa_irq_level] = "set_isa_irq_level",
+    [HVMOP_set_pci_link_route] = "set_pci_link_route", [HVMOP_flush_tlbs] = "flush_tlbs",
+    [HVMOP_pagetable_dying] = "pagetable_dying", [HVMOP_get_time] = "get_time",
+    [HVMOP_xentrace] = "xentrace", [HVMOP_set_mem_access] = "set_mem_access",
+    [HVMOP_get_mem_access] = "get_mem_access", [HVMOP_get_mem_type] = "get_mem_type",
+    [HVMOP_inject_msi] = "inject_msi", [HVMOP_set_evtchn_upcall_vector] = "set_evtchn_upcall_vector",
+    [HVMOP_guest_request_vm_event] = "guest_request_vm_event", [HVMOP_altp2m] = "altp2m",
 };
 static const char *const physdev_ops[] = {
     [0] = "eoi", [1] = "irq_status_query", [2] = "set_iopl", [3] = "set_iobitmap",

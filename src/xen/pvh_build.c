@@ -243,6 +243,9 @@ static int build_domain(xen_pvh_t *h, const xen_pvh_config_t *cfg, const boot_me
     /* Xen 4.17 offers the per-vCPU upcall vector (CPUID base+4 bit 6). */
     d->cpuid_upcall_vector = true;
     d->cpuid_rdtscp = true;
+    /* Each vCPU's TSC counts its own retired instructions, so TSCs of
+     * several vCPUs drift apart: PVCLOCK_TSC_STABLE_BIT only with one. */
+    d->tsc_stable = h->m->ncpu == 1;
     for (int i = 0; i < h->m->ncpu; i++) {
         xen_pvh_vcpu_t *hv = &h->vcpu[i];
         hv->cpu = h->m->cpu[i];
