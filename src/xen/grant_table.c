@@ -76,7 +76,15 @@ int xen_gnttab_physmap_frame(xen_domain_t *d, uint64_t idx, uint64_t gpfn, uint8
         return -XEN_EINVAL;
     if (idx & XENMAPIDX_grant_table_status) {
         uint64_t i = idx & ~(uint64_t)XENMAPIDX_grant_table_status;
-        if (xen_gnttab_version(d) != 2 || i >= nr_status_frames(d))
+        if (xen_gnttab_version(d) != 2 || i >= XEN_GNTTAB_MAX_STATUS_FRAMES)
+            return -XEN_EINVAL;
+        /* Xen grows the table until status frame i exists
+         * (gnttab_get_status_frame_mfn). */
+        uint64_t want = i * (STATUS_PER_FRAME / V2_PER_FRAME) + 1;   /* shared frames for i + 1 */
+        if (i >= nr_status_frames(d) && !grow(d, (uint32_t)(want < XEN_GNTTAB_MAX_FRAMES ? want
+                                                                                : XEN_GNTTAB_MAX_FRAMES)))
+            return -XEN_EINVAL;
+        if (i >= nr_status_frames(d))
             return -XEN_EINVAL;
         d->gnttab.status_gfn[i] = gpfn + 1;
         *page = d->gnttab.status[i];
