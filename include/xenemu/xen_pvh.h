@@ -101,6 +101,9 @@ void *xen_pvh_store_ring(xen_pvh_t *h);
  * run ends (h->status >= 0). A blocked or halted vCPU idles to its next
  * event or to `end`. */
 void xen_pvh_run_vcpu(xen_pvh_t *h, int i, uint64_t end);
+/* One instruction of vCPU i (or the VM exit it causes), or its idling up
+ * to `end`: for a debugger stepping the guest. */
+void xen_pvh_step_vcpu(xen_pvh_t *h, int i, uint64_t end);
 /* When every vCPU idles: the earliest virtual time at which one can wake
  * (now if one can run), UINT64_MAX when none ever can. */
 uint64_t xen_pvh_next_wakeup(xen_pvh_t *h, uint64_t now);

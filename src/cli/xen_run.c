@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "xenemu/acpi.h"
+#include "xenemu/gdbstub.h"
 #include "xenemu/harness.h"
 #include "xenemu/loader.h"
 #include "xenemu/run.h"
@@ -33,6 +34,8 @@ typedef struct xen_machine {
     xenstore_t *xs;
     terminal_t term;
     bool term_open;
+    gdb_t gdb;
+    bool gdb_on;
     uint64_t eof_sent_at;        /* virtual time of the last Ctrl-D for an ended stdin */
     uint64_t output_at;          /* virtual time of the last console output */
 } xen_machine_t;
@@ -174,10 +177,6 @@ static int load_initrd(xen_machine_t *x, const char *path, xen_pvh_config_t *cfg
 
 static int prepare(xen_machine_t *x, const struct cli_options *opt, char *err, size_t errlen)
 {
-    if (opt->gdb_port) {
-        snprintf(err, errlen, "--gdb is available on --machine bare only for now");
-        return -1;
-    }
     if (kernel_open(opt->kernel, &x->kernel, err, errlen) < 0)
         return -1;
     const xen_note_t *pvh = &x->kernel.note[XEN_ELFNOTE_PHYS32_ENTRY];
@@ -204,6 +203,15 @@ static int prepare(xen_machine_t *x, const struct cli_options *opt, char *err, s
         return -1;
     if (setup_backends(x, opt, err, errlen) < 0)
         return -1;
+    if (opt->gdb_port) {
+        if (gdb_listen(&x->gdb, &x->m, opt->gdb_port, err, errlen) < 0)
+            return -1;
+        x->gdb_on = true;
+        if (gdb_start(&x->gdb, opt->gdb_wait) < 0) {
+            snprintf(err, errlen, "gdb did not connect");
+            return -1;
+        }
+    }
     x->term_open = terminal_open(&x->term, STDIN_FILENO) == 0;
     return 0;
 }
@@ -257,6 +265,22 @@ static void wait_for_input(xen_machine_t *x, uint64_t now, uint64_t wake)
     poll(&p, 1, ms > 1000 ? 1000 : (int)ms);
 }
 
+/* A vCPU's share of the slice; one instruction at a time while gdb has
+ * breakpoints or steps. */
+static void run_vcpu(xen_machine_t *x, int i, uint64_t end)
+{
+    cpu_t *cpu = x->m.cpu[i];
+    while (x->gdb_on && gdb_active(&x->gdb) && cpu->icount < end && x->pvh.status < 0) {
+        if (gdb_before_insn(&x->gdb, cpu) == GDB_DETACHED) {
+            gdb_close(&x->gdb);
+            x->gdb_on = false;
+            break;
+        }
+        xen_pvh_step_vcpu(&x->pvh, i, end);
+    }
+    xen_pvh_run_vcpu(&x->pvh, i, end);
+}
+
 static int run_loop(xen_machine_t *x)
 {
     machine_t *m = &x->m;
@@ -266,10 +290,12 @@ static int run_loop(xen_machine_t *x)
     for (;;) {
         uint64_t end = now + SLICE < limit ? now + SLICE : limit;
         for (int i = 0; i < m->ncpu && h->status < 0; i++)
-            xen_pvh_run_vcpu(h, i, end);
+            run_vcpu(x, i, end);
         if (h->status >= 0)
             return h->status;
         now = end;
+        if (x->gdb_on)
+            gdb_poll(&x->gdb);
         if (poll_terminal(x)) {
             xen_pvh_stop(h, 0, "quit from the terminal (Ctrl-a x)", NULL);
             return 0;
@@ -310,6 +336,10 @@ int xen_machine_run(const struct cli_options *opt)
     if (x.term_open)
         terminal_close(&x.term);
     cli_trace_finish();
+    if (x.gdb_on) {
+        gdb_exited(&x.gdb, status);
+        gdb_close(&x.gdb);
+    }
     if (status == XEN_PVH_EXIT_STUCK && x.pvh.why) {
         conout_finish(&x.harness.con);
         fprintf(stderr, "xenemu: %s\n", x.pvh.why);

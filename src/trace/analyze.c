@@ -259,7 +259,7 @@ int trace_summary(const char *path, FILE *out, char *err, size_t errlen)
     for (unsigned r = 0; r < MAX_REASON; r++)
         if (s->exits[r]) {
             if (!any)
-                fprintf(out, "\nVM exits by reason:  %34s %16s %12s\n", "count", "time to entry", "mean");
+                fprintf(out, "\n%-52s %10s %16s %12s\n", "VM exits by reason:", "count", "time to entry", "mean");
             any = true;
             fprintf(out, "  %-50s %10" PRIu64 " %16" PRIu64 " %12" PRIu64 "\n", exit_label(r, b, sizeof b),
                     s->exits[r], s->exit_time[r], s->exit_time[r] / s->exits[r]);

@@ -1,7 +1,10 @@
 /* `xenemu trace export --perfetto`: Chrome trace-event JSON (the format
  * Perfetto and chrome://tracing open). One thread per vCPU; an instant
  * event per trace event, and a slice from each VM exit to the next VM
- * entry. Timestamps are virtual microseconds. */
+ * entry (a B at the exit, an E at the entry, so that each thread's
+ * events stay in time order in the file; a slice still open at the end
+ * closes at the trace's last event). Timestamps are virtual
+ * microseconds. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -57,14 +60,22 @@ static double usec(uint64_t t, uint64_t ips)
     return (double)t * 1e6 / (double)ips;
 }
 
+/* The E of a VM exit's slice, named like its B. */
+static void end_slice(FILE *out, const char *name, uint64_t t, unsigned vcpu, uint64_t ips)
+{
+    fprintf(out, ",\n{\"name\":");
+    json_string(out, name);
+    fprintf(out, ",\"cat\":\"vmexit\",\"ph\":\"E\",\"ts\":%.3f,\"pid\":1,\"tid\":%u}", usec(t, ips), vcpu);
+}
+
 int trace_export_perfetto(const char *path, FILE *out, char *err, size_t errlen)
 {
     trace_reader_t *r = trace_reader_open(path, err, errlen);
     if (!r)
         return -1;
     const trace_file_info_t *info = trace_reader_info(r);
-    static trace_event_t open_exit[MAX_VCPU];
     static bool open[MAX_VCPU], named[MAX_VCPU];
+    static char open_name[MAX_VCPU][64];
     memset(open, 0, sizeof open);
     memset(named, 0, sizeof named);
     const char *model = trace_model_name(info->model);
@@ -73,6 +84,7 @@ int trace_export_perfetto(const char *path, FILE *out, char *err, size_t errlen)
             model ? model : "?");
     trace_event_t ev;
     char name[128], text[2048];
+    uint64_t last = 0;
     int rc;
     while ((rc = trace_reader_next(r, &ev, err, errlen)) == 1) {
         if (!named[ev.vcpu]) {
@@ -81,18 +93,21 @@ int trace_export_perfetto(const char *path, FILE *out, char *err, size_t errlen)
                     ev.vcpu, ev.vcpu);
         }
         if (ev.kind == TK_VMENTRY && open[ev.vcpu]) {
-            const trace_event_t *x = &open_exit[ev.vcpu];
-            event_name(x, name, sizeof name);
-            fprintf(out, ",\n{\"name\":");
-            json_string(out, name);
-            fprintf(out, ",\"cat\":\"vmexit\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%u}",
-                    usec(x->time, info->ips), usec(ev.time - x->time, info->ips), ev.vcpu);
+            end_slice(out, open_name[ev.vcpu], ev.time, ev.vcpu, info->ips);
             open[ev.vcpu] = false;
         }
         if (ev.kind == TK_VMEXIT) {
-            open_exit[ev.vcpu] = ev;
+            if (open[ev.vcpu])                  /* an exit without its entry */
+                end_slice(out, open_name[ev.vcpu], ev.time, ev.vcpu, info->ips);
+            event_name(&ev, open_name[ev.vcpu], sizeof open_name[0]);
+            fprintf(out, ",\n{\"name\":");
+            json_string(out, open_name[ev.vcpu]);
+            fprintf(out, ",\"cat\":\"vmexit\",\"ph\":\"B\",\"ts\":%.3f,\"pid\":1,\"tid\":%u}", usec(ev.time, info->ips),
+                    ev.vcpu);
             open[ev.vcpu] = true;
         }
+        if (ev.time > last)
+            last = ev.time;
         const char *cat = trace_class_name(trace_kind_class(ev.kind));
         event_name(&ev, name, sizeof name);
         trace_format_text(&ev, text, sizeof text);
@@ -103,6 +118,9 @@ int trace_export_perfetto(const char *path, FILE *out, char *err, size_t errlen)
         json_string(out, text);
         fprintf(out, "}}");
     }
+    for (unsigned v = 0; v < MAX_VCPU; v++)
+        if (open[v])
+            end_slice(out, open_name[v], last, v, info->ips);
     fprintf(out, "\n]}\n");
     trace_reader_close(r);
     trace_format_release();

@@ -135,6 +135,7 @@ static void enter_guest(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t end)
     if (rc == 1) {
         hv->in_guest = false;
         xen_pvh_handle_exit(h, hv, &e);
+        cpu->r[R_RIP] = RD(cpu, VMCS_GUEST_RIP);   /* as the next entry will load it (debuggers look) */
     } else if (rc == 0) {
         hv->in_guest = true;
     } else {
@@ -144,31 +145,46 @@ static void enter_guest(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t end)
     }
 }
 
+/* One step of vCPU hv: an AP start, an idle stretch up to `end`, or a
+ * guest run of at most `budget` instructions with the exit it ends in.
+ * Returns false when the vCPU has nothing to do before `end`. */
+static bool step(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t budget, uint64_t end)
+{
+    cpu_t *cpu = hv->cpu;
+    switch (hv->state) {
+    case PVH_VCPU_DOWN:
+        cpu_idle(cpu, end);
+        return false;
+    case PVH_VCPU_WAIT_SIPI:
+        cpu->apic.init_pending = false;
+        if (cpu->apic.wait_sipi || xen_pvh_start_ap(h, hv) < 0) {
+            cpu_idle(cpu, end);
+            return false;
+        }
+        return true;
+    case PVH_VCPU_RUNNING:
+        if (hv->v->blocked)
+            idle_blocked(h, hv, end);
+        else
+            enter_guest(h, hv, budget < end - cpu->icount ? cpu->icount + budget : end);
+        fire_timers(h, hv);
+        return true;
+    }
+    return false;
+}
+
 void xen_pvh_run_vcpu(xen_pvh_t *h, int i, uint64_t end)
 {
     xen_pvh_vcpu_t *hv = &h->vcpu[i];
-    cpu_t *cpu = hv->cpu;
-    while (h->status < 0 && cpu->icount < end) {
-        switch (hv->state) {
-        case PVH_VCPU_DOWN:
-            cpu_idle(cpu, end);
-            return;
-        case PVH_VCPU_WAIT_SIPI:
-            cpu->apic.init_pending = false;
-            if (cpu->apic.wait_sipi || xen_pvh_start_ap(h, hv) < 0) {
-                cpu_idle(cpu, end);
-                return;
-            }
-            break;
-        case PVH_VCPU_RUNNING:
-            if (hv->v->blocked)
-                idle_blocked(h, hv, end);
-            else
-                enter_guest(h, hv, end);
-            fire_timers(h, hv);
-            break;
-        }
-    }
+    while (h->status < 0 && hv->cpu->icount < end && step(h, hv, UINT64_MAX, end))
+        ;
+}
+
+void xen_pvh_step_vcpu(xen_pvh_t *h, int i, uint64_t end)
+{
+    xen_pvh_vcpu_t *hv = &h->vcpu[i];
+    if (h->status < 0 && hv->cpu->icount < end)
+        step(h, hv, 1, end);
 }
 
 uint64_t xen_pvh_next_wakeup(xen_pvh_t *h, uint64_t now)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The gdb stub with the real gdb in batch mode: break on a function, read
 # variables, step, hit a watchpoint, continue to the guest's exit.
-#   gdb.sh XENEMU GUEST_ELF
+#   gdb.sh XENEMU GUEST_ELF [MACHINE]   (MACHINE: bare, the default, or xen)
 set -uo pipefail
 xenemu=$1
 elf=$2
+machine=${3:-bare}
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 command -v gdb >/dev/null || { echo "FAIL: gdb is not installed" >&2; exit 1; }
@@ -12,7 +13,7 @@ command -v gdb >/dev/null || { echo "FAIL: gdb is not installed" >&2; exit 1; }
 # A free port: retry when another process took it first.
 for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 40000))
-    "$xenemu" run --machine bare --memory 64M --gdb "$port" --gdb-wait "$elf" >"$tmp/guest" 2>&1 &
+    "$xenemu" run --machine "$machine" --memory 64M --gdb "$port" --gdb-wait "$elf" >"$tmp/guest" 2>&1 &
     pid=$!
     sleep 0.3
     kill -0 $pid 2>/dev/null && break
