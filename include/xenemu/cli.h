@@ -51,6 +51,7 @@ struct cli_options {
     const char *junit;
     int gdb_port;            /* 0: no gdb stub */
     bool gdb_wait;           /* hold the guest until gdb connects */
+    bool stats;              /* --stats: print run statistics at the end */
     /* Tracing (src/trace): trace_classes 0 when --trace is not given. */
     uint32_t trace_classes;  /* bit per enum trace_class */
     const char *trace_file;  /* NULL: stderr; *.xtr: binary */

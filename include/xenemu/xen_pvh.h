@@ -53,6 +53,7 @@ typedef struct xen_pvh_vcpu {
     uint64_t vmcs;              /* host-physical address of its VMCS */
     pvh_vcpu_state_t state;
     bool in_guest;              /* entered and not exited: a kick is needed to inject */
+    uint64_t idle_insns;        /* virtual time spent idle, in instructions' worth */
 } xen_pvh_vcpu_t;
 
 /* What the builder needs beyond the loaded kernel. */

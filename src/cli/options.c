@@ -39,6 +39,7 @@ enum run_opt {
     OPT_TRACE_FROM,
     OPT_TRACE_UNTIL,
     OPT_TRACE_RANGE,
+    OPT_STATS,
     OPT_HELP,
     OPT_COUNT,
 };
@@ -59,7 +60,7 @@ static const struct run_opt_spec run_opts[] = {
     {"--gdb-wait", OPT_GDB_WAIT, false}, {"--help", OPT_HELP, false},
     {"--trace", OPT_TRACE, true},     {"--trace-file", OPT_TRACE_FILE, true},
     {"--trace-from", OPT_TRACE_FROM, true}, {"--trace-until", OPT_TRACE_UNTIL, true},
-    {"--trace-range", OPT_TRACE_RANGE, true},
+    {"--trace-range", OPT_TRACE_RANGE, true}, {"--stats", OPT_STATS, false},
     {"-h", OPT_HELP, false},
 };
 
@@ -92,6 +93,8 @@ static const char help_text[] =
     "  --fail-on REGEX   status 1 as soon as a console line matches REGEX\n"
     "  --console-log FILE  also write the console output to FILE\n"
     "  --junit FILE      write a JUnit XML report of the run to FILE\n"
+    "  --stats           at the end, print the instructions the guest retired,\n"
+    "                    virtual and host time (Xen machine)\n"
     "  --gdb PORT        serve the GDB remote protocol on localhost:PORT\n"
     "  --gdb-wait        with --gdb: hold the guest at its first instruction\n"
     "                    until gdb connects\n"
@@ -329,6 +332,7 @@ static int set_run_value(struct parser *p, enum run_opt id, const char *value,
     case OPT_TRACE_UNTIL: return set_trace_time(p, "--trace-until", value, &out->trace_until);
     case OPT_TRACE_RANGE: return set_trace_range(p, value, out);
     case OPT_GDB_WAIT:
+    case OPT_STATS:
     case OPT_HELP:
     case OPT_COUNT: break;
     }
@@ -359,6 +363,8 @@ static int parse_run_option(struct parser *p, const char *arg, bool seen[OPT_COU
             return fail(p, "option '%s' takes no value", spec->name);
         if (spec->id == OPT_GDB_WAIT)
             out->gdb_wait = true;
+        else if (spec->id == OPT_STATS)
+            out->stats = true;
         else
             out->command = CLI_CMD_HELP;
         return 0;
@@ -472,6 +478,7 @@ static void set_defaults(struct cli_options *out)
     out->expect = out->fail_on = out->console_log = out->junit = NULL;
     out->gdb_port = 0;
     out->gdb_wait = false;
+    out->stats = false;
     out->trace_classes = 0;
     out->trace_file = NULL;
     out->trace_from = 0;

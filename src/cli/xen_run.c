@@ -5,6 +5,7 @@
  * "The run loop"); when all of them idle, time jumps to the next event, or
  * waits for the keyboard when the console is a terminal. */
 #include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -318,8 +319,31 @@ static int run_loop(xen_machine_t *x)
     }
 }
 
+static double host_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* --stats: what the guest retired, in how much virtual and host time. */
+static void print_stats(const xen_machine_t *x, double host_s)
+{
+    uint64_t retired = 0, virt = 0;
+    for (int i = 0; i < x->m.ncpu; i++) {
+        const cpu_t *c = x->m.cpu[i];
+        retired += c->icount - x->pvh.vcpu[i].idle_insns;
+        if (c->icount > virt)
+            virt = c->icount;
+    }
+    fprintf(stderr, "xenemu: %llu instructions retired on %d vCPU(s) in %.3f s of virtual time and %.2f s of host time (%.0f MIPS)\n",
+            (unsigned long long)retired, x->m.ncpu, (double)virt / CPU_VIRT_IPS, host_s,
+            host_s > 0 ? (double)retired / host_s / 1e6 : 0.0);
+}
+
 int xen_machine_run(const struct cli_options *opt)
 {
+    double start = host_seconds();
     static xen_machine_t x;
     char err[512];
     memset(&x, 0, sizeof x);
@@ -346,6 +370,8 @@ int xen_machine_run(const struct cli_options *opt)
         if (x.pvh.why_cpu)
             cpu_dump(x.pvh.why_cpu, stderr);
     }
+    if (opt->stats)
+        print_stats(&x, host_seconds() - start);
     status = harness_finish(&x.harness, status, x.pvh.why);
     xenstore_free(x.xs);
     xen_pvh_destroy(&x.pvh);

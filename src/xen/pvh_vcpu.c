@@ -104,6 +104,15 @@ static void prepare_entry(xen_pvh_t *h, xen_pvh_vcpu_t *hv)
     WR(cpu, VMCS_PROC_CTLS, proc);
 }
 
+/* Virtual time passes without instructions (counted apart, so that
+ * retired instructions can be told from virtual time). */
+static void idle(xen_pvh_vcpu_t *hv, uint64_t until)
+{
+    uint64_t before = hv->cpu->icount;
+    cpu_idle(hv->cpu, until > before ? until : before);
+    hv->idle_insns += hv->cpu->icount - before;
+}
+
 /* A blocked vCPU: wake it, or let virtual time pass to its next event. */
 static void idle_blocked(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t end)
 {
@@ -113,7 +122,7 @@ static void idle_blocked(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t end)
         return;
     }
     uint64_t until = min64(min64(end, timer_due(h, hv)), cpu->apic.deadline);
-    cpu_idle(cpu, until > cpu->icount ? until : cpu->icount);
+    idle(hv, until);
     fire_timers(h, hv);
     if (hv->v->blocked && wake_due(h, hv))
         unblock(hv);
@@ -153,12 +162,12 @@ static bool step(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t budget, uint64_t end
     cpu_t *cpu = hv->cpu;
     switch (hv->state) {
     case PVH_VCPU_DOWN:
-        cpu_idle(cpu, end);
+        idle(hv, end);
         return false;
     case PVH_VCPU_WAIT_SIPI:
         cpu->apic.init_pending = false;
         if (cpu->apic.wait_sipi || xen_pvh_start_ap(h, hv) < 0) {
-            cpu_idle(cpu, end);
+            idle(hv, end);
             return false;
         }
         return true;

@@ -19,13 +19,14 @@ kernel="$("$root/images/fetch-kernel.sh")" || fail "cannot fetch Debian's cloud 
 "$root/images/build-initramfs.sh" "$work/initrd.gz" "$here/init.sh" >/dev/null || fail "cannot build the initramfs"
 
 start=$(date +%s.%N)
-"$xenemu" run --memory 512M --vcpus "$vcpus" --initrd "$work/initrd.gz" --cmdline "console=hvc0" \
+"$xenemu" run --stats --memory 512M --vcpus "$vcpus" --initrd "$work/initrd.gz" --cmdline "console=hvc0" \
     --timeout 900 --console-log "$work/console.log" "$kernel" >"$work/out.log" 2>&1
 status=$?
 end=$(date +%s.%N)
 cat "$work/out.log"
 echo "linux_pvh: exit status $status after $(echo "$end - $start" | bc) s of host time"
 [ "$status" -eq 0 ] || fail "xenemu exited with status $status (want 0)"
+grep -Eq "^xenemu: [0-9]+ instructions retired on $vcpus vCPU" "$work/out.log" || fail "no --stats line"
 # The guest's tty turns "\n" into "\r\n".
 log="$work/console.txt"
 tr -d '\r' <"$work/console.log" >"$log"
