@@ -327,7 +327,7 @@ static double host_seconds(void)
 }
 
 /* --stats: what the guest retired, in how much virtual and host time. */
-static void print_stats(const xen_machine_t *x, double host_s)
+static void print_stats(xen_machine_t *x, double host_s)
 {
     uint64_t retired = 0, virt = 0;
     for (int i = 0; i < x->m.ncpu; i++) {
@@ -336,6 +336,9 @@ static void print_stats(const xen_machine_t *x, double host_s)
         if (c->icount > virt)
             virt = c->icount;
     }
+    fflush(stdout);
+    if (x->harness.con.line_len)
+        fputc('\n', stderr);             /* the console stopped mid-line */
     fprintf(stderr, "xenemu: %llu instructions retired on %d vCPU(s) in %.3f s of virtual time and %.2f s of host time (%.0f MIPS)\n",
             (unsigned long long)retired, x->m.ncpu, (double)virt / CPU_VIRT_IPS, host_s,
             host_s > 0 ? (double)retired / host_s / 1e6 : 0.0);
