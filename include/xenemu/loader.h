@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xenemu/boot.h"
 #include "xenemu/phys.h"
 
 #define LOADER_MAX_SEGMENTS 32
@@ -58,6 +59,12 @@ void kernel_free(kernel_image_t *k);
 /* Copy the segments into guest RAM at their physical addresses, zeroing the
  * BSS. Returns 0, or -1 with a reason (a segment outside RAM). */
 int kernel_load(const kernel_image_t *k, phys_mem_t *pm, char *err, size_t errlen);
+
+/* Reads the initrd at path into RAM on the first page boundary at or above
+ * `at`, ending at or below `limit`; fills *mod. 0, or -1 with a one-line
+ * reason (unreadable, empty, does not fit). */
+int initrd_load(phys_mem_t *pm, const char *path, uint64_t at, uint64_t limit, boot_module_t *mod, char *err,
+                size_t errlen);
 
 /* Human-readable summary for `xenemu info`. */
 void kernel_describe(const kernel_image_t *k, void (*print)(void *ctx, const char *line), void *ctx);

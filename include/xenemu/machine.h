@@ -30,6 +30,10 @@ typedef struct machine {
 int machine_init(machine_t *m, int ncpu);
 void machine_destroy(machine_t *m);
 
+/* `bytes` of RAM from 0; what lies above low_top moves to 4 GiB and up,
+ * leaving a hole below 4 GiB for MMIO and firmware tables. 0 or -1. */
+int machine_add_ram(machine_t *m, uint64_t bytes, uint64_t low_top);
+
 /* A store hit a physical page holding predecoded code: drop its blocks. */
 void machine_code_written(machine_t *m, uint64_t phys);
 

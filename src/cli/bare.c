@@ -54,45 +54,11 @@ static int usage_error(const char *msg)
     return CLI_EXIT_USAGE;
 }
 
-static int add_ram(machine_t *m, uint64_t bytes)
-{
-    uint64_t low = bytes < LOW_RAM_TOP ? bytes : LOW_RAM_TOP;
-    if (phys_add_ram(&m->mem, 0, low) < 0)
-        return -1;
-    if (bytes > low && phys_add_ram(&m->mem, 1ull << 32, bytes - low) < 0)
-        return -1;
-    return 0;
-}
-
-/* The initrd goes on the first page boundary above the kernel. */
-static int load_initrd(bare_t *b, const char *path, boot_module_t *mod, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open initrd '%s'", path);
-        return -1;
-    }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint64_t at = (b->kernel.highest + 0xfff) & ~0xfffull;
-    uint8_t *dst = size >= 0 ? phys_ram_ptr(&b->m.mem, at, (uint64_t)size) : NULL;
-    if (!dst || fread(dst, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        snprintf(err, errlen, "initrd '%s' (%ld bytes) does not fit in guest memory above the kernel", path, size);
-        return -1;
-    }
-    fclose(f);
-    mod->paddr = at;
-    mod->size = (uint64_t)size;
-    return 0;
-}
-
 static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t errlen)
 {
     if (kernel_open(opt->kernel, &b->kernel, err, errlen) < 0)
         return -1;
-    if (machine_init(&b->m, (int)opt->vcpus) < 0 || add_ram(&b->m, opt->memory_bytes) < 0) {
+    if (machine_init(&b->m, (int)opt->vcpus) < 0 || machine_add_ram(&b->m, opt->memory_bytes, LOW_RAM_TOP) < 0) {
         snprintf(err, errlen, "cannot allocate %llu bytes of guest memory",
                  (unsigned long long)opt->memory_bytes);
         return -1;
@@ -102,7 +68,7 @@ static int prepare(bare_t *b, const struct cli_options *opt, char *err, size_t e
     boot_module_t mod;
     int nmods = 0;
     if (opt->initrd) {
-        if (load_initrd(b, opt->initrd, &mod, err, errlen) < 0)
+        if (initrd_load(&b->m.mem, opt->initrd, b->kernel.highest, UINT64_MAX, &mod, err, errlen) < 0)
             return -1;
         nmods = 1;
     }

@@ -149,33 +149,6 @@ static int setup_backends(xen_machine_t *x, const struct cli_options *opt, char 
 
 /* ---- building ---- */
 
-/* The initrd goes on the first page boundary above the kernel, below 4 GiB
- * (Linux takes its address from 32-bit boot_params fields). */
-static int load_initrd(xen_machine_t *x, const char *path, xen_pvh_config_t *cfg, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open initrd '%s'", path);
-        return -1;
-    }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint64_t at = (x->kernel.highest + 0xfff) & ~0xfffull;
-    uint8_t *dst = size > 0 && at + (uint64_t)size <= XEN_PVH_LOW_RAM_TOP
-                       ? phys_ram_ptr(&x->m.mem, at, (uint64_t)size)
-                       : NULL;
-    if (!dst || fread(dst, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        snprintf(err, errlen, "initrd '%s' (%ld bytes) does not fit in guest memory above the kernel", path, size);
-        return -1;
-    }
-    fclose(f);
-    cfg->initrd_paddr = at;
-    cfg->initrd_size = (uint64_t)size;
-    return 0;
-}
-
 static int prepare(xen_machine_t *x, const struct cli_options *opt, char *err, size_t errlen)
 {
     if (kernel_open(opt->kernel, &x->kernel, err, errlen) < 0)
@@ -194,8 +167,13 @@ static int prepare(xen_machine_t *x, const struct cli_options *opt, char *err, s
         return -1;
     xen_pvh_config_t cfg = { .entry = pvh->value, .cmdline = opt->cmdline,
                              .wallclock_ns = XEN_PVH_WALLCLOCK_NS };
-    if (opt->initrd && load_initrd(x, opt->initrd, &cfg, err, errlen) < 0)
+    /* Below 4 GiB: Linux takes the initrd's address from 32-bit fields. */
+    boot_module_t mod = { 0, 0 };
+    if (opt->initrd &&
+        initrd_load(&x->m.mem, opt->initrd, x->kernel.highest, XEN_PVH_LOW_RAM_TOP, &mod, err, errlen) < 0)
         return -1;
+    cfg.initrd_paddr = mod.paddr;
+    cfg.initrd_size = mod.size;
     if (xen_pvh_build(&x->pvh, &cfg, err, errlen) < 0)
         return -1;
     if (harness_init(&x->harness, opt, &x->m, err, errlen) < 0)

@@ -38,3 +38,13 @@ void machine_destroy(machine_t *m)
     block_cache_destroy(m);
     phys_destroy(&m->mem);
 }
+
+int machine_add_ram(machine_t *m, uint64_t bytes, uint64_t low_top)
+{
+    uint64_t low = bytes < low_top ? bytes : low_top;
+    if (phys_add_ram(&m->mem, 0, low) < 0)
+        return -1;
+    if (bytes > low && phys_add_ram(&m->mem, 1ull << 32, bytes - low) < 0)
+        return -1;
+    return 0;
+}

@@ -153,16 +153,6 @@ static void on_pending(void *ctx, xen_vcpu_t *v, evtchn_port_t port)
 
 /* ---- memory ---- */
 
-static int add_ram(machine_t *m, uint64_t bytes)
-{
-    uint64_t low = bytes < XEN_PVH_LOW_RAM_TOP ? bytes : XEN_PVH_LOW_RAM_TOP;
-    if (phys_add_ram(&m->mem, 0, low) < 0)
-        return -1;
-    if (bytes > low && phys_add_ram(&m->mem, 1ull << 32, bytes - low) < 0)
-        return -1;
-    return 0;
-}
-
 int xen_pvh_setup_memory(xen_pvh_t *h, machine_t *m, uint64_t mem_bytes, char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
@@ -175,7 +165,7 @@ int xen_pvh_setup_memory(xen_pvh_t *h, machine_t *m, uint64_t mem_bytes, char *e
         return -1;
     }
     h->dom = calloc(1, sizeof *h->dom);
-    if (!h->dom || add_ram(m, mem_bytes) < 0 ||
+    if (!h->dom || machine_add_ram(m, mem_bytes, XEN_PVH_LOW_RAM_TOP) < 0 ||
         phys_add_ram(&m->mem, XEN_PVH_ACPI_BASE, XEN_PVH_ACPI_SIZE) < 0 ||
         phys_add_ram(&m->mem, XEN_PVH_SPECIAL_BASE, XEN_PVH_SPECIAL_SIZE) < 0 ||
         xen_p2m_init(&h->p2m, &m->mem) < 0 ||
