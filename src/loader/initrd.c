@@ -22,8 +22,8 @@ int initrd_load(phys_mem_t *pm, const char *path, uint64_t at, uint64_t limit, b
         if (size == 0)
             snprintf(err, errlen, "initrd '%s' is empty", path);
         else
-            snprintf(err, errlen, "initrd '%s' (%ld bytes) does not fit in guest memory above the kernel", path,
-                 size);
+            snprintf(err, errlen, "initrd '%s' (%ld bytes) does not fit in guest memory above the kernel",
+                     path, size);
         return -1;
     }
     fclose(f);
