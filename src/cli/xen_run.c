@@ -84,12 +84,10 @@ static void console_out(void *opaque, const void *buf, size_t n)
 
 /* CONSOLEIO_write: Xen prints a domU's bytes on its own console; here
  * they join the guest's console output. */
-static xen_machine_t *the_machine;
-
 static void console_io_write(xen_domain_t *d, const char *buf, size_t n)
 {
-    (void)d;
-    console_out(the_machine, buf, n);
+    xen_pvh_t *h = d->mem_ctx;
+    console_out(h->backend_ctx, buf, n);
 }
 
 /* Drain both rings; raise the guest's end of a channel when its ring moved. */
@@ -132,7 +130,6 @@ static int setup_backends(xen_machine_t *x, const struct cli_options *opt, char 
     xenstore_attach(x->xs, xen_pvh_store_ring(&x->pvh));
     xen_evtchn_backend_set_handler(d, x->pvh.console_bport, on_backend_send, x);
     xen_evtchn_backend_set_handler(d, x->pvh.store_bport, on_backend_send, x);
-    the_machine = x;
     d->console_write = console_io_write;
     x->pvh.poll_backends = poll_backends;
     x->pvh.backend_ctx = x;
