@@ -14,7 +14,16 @@ struct hypercall_entry {
 
 /* Numbers with no entry (PV-only calls among them: an HVM/PVH guest gets
  * -ENOSYS for those from Xen too) are unknown. */
+/* platform_op belongs to the hardware domain: Xen's do_platform_op
+ * refuses every other domain before reading its argument. */
+static long hc_platform_op(xen_vcpu_t *v, const uint64_t args[6])
+{
+    (void)v, (void)args;
+    return -XEN_EPERM;
+}
+
 static const struct hypercall_entry table[XEN_NR_HYPERCALLS] = {
+    [__HYPERVISOR_platform_op]      = { "platform_op", hc_platform_op },
     [__HYPERVISOR_memory_op]        = { "memory_op", xen_hc_memory_op },
     [__HYPERVISOR_set_timer_op]     = { "set_timer_op", xen_hc_set_timer_op },
     [__HYPERVISOR_xen_version]      = { "xen_version", xen_hc_xen_version },

@@ -174,6 +174,7 @@ static void test_misc(void)
     check_rc("unknown hypercall 63 -ENOSYS", HC1(63, 0), -XEN_ENOSYS);
     check_rc("hypercall 1000 -ENOSYS", HC1(1000, 0), -XEN_ENOSYS);
     check_rc("PV-only mmu_update -ENOSYS", HC1(__HYPERVISOR_mmu_update, 0), -XEN_ENOSYS);
+    check_rc("platform_op from a domU -EPERM", HC1(__HYPERVISOR_platform_op, buf), -XEN_EPERM);
 
     paging_all_user();
     uint64_t r = enter_user((uint64_t)user_hypercall, USER_STACK_TOP, 0x2, SEL_UCODE | 3);
