@@ -64,16 +64,7 @@ static uint32_t debug_read(void *opaque, uint16_t port, unsigned size)
     return HVM_DEBUG_PORT;
 }
 
-static void debug_write(void *opaque, uint16_t port, unsigned size, uint32_t value)
-{
-    (void)port, (void)size;
-    xen_machine_t *x = opaque;
-    char c = (char)value;
-    conout_write(&x->harness.con, &c, 1);
-}
-
-static const io_port_ops_t debug_ops = { debug_read, debug_write };
-
+/* Guest output from any console: traced, timed and shown. */
 static void console_out(void *opaque, const void *buf, size_t n)
 {
     xen_machine_t *x = opaque;
@@ -81,6 +72,15 @@ static void console_out(void *opaque, const void *buf, size_t n)
     trace_console(x->m.cpu[0], buf, n);
     conout_write(&x->harness.con, buf, n);
 }
+
+static void debug_write(void *opaque, uint16_t port, unsigned size, uint32_t value)
+{
+    (void)port, (void)size;
+    char c = (char)value;
+    console_out(opaque, &c, 1);
+}
+
+static const io_port_ops_t debug_ops = { debug_read, debug_write };
 
 /* CONSOLEIO_write: Xen prints a domU's bytes on its own console; here
  * they join the guest's console output. */
