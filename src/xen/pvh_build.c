@@ -330,29 +330,39 @@ static void write_common_guest(cpu_t *cpu)
     xen_pvh_vmwrite(cpu, VMCS_GUEST_SYSENTER_EIP, 0);
 }
 
-/* The PVH entry state (docs/misc/pvh.pandoc). */
-static void write_pvh_entry(cpu_t *cpu, uint32_t entry, uint32_t start_info)
+/* A vCPU's state at its first entry, paging off, 32-bit or real mode by
+ * cr0 (as the guest sees it; CR0.NE and CR4.VMXE stay set underneath),
+ * with descriptor tables at 0 of dt_limit; the caller sets the segments. */
+static void write_start_state(cpu_t *cpu, uint64_t cr0, uint64_t rip, uint32_t dt_limit)
 {
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_CR0, CR0_PE | CR0_ET | CR0_NE);
-    xen_pvh_vmwrite(cpu, VMCS_CR0_SHADOW, CR0_PE | CR0_ET);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_CR0, cr0 | CR0_NE);
+    xen_pvh_vmwrite(cpu, VMCS_CR0_SHADOW, cr0);
     xen_pvh_vmwrite(cpu, VMCS_GUEST_CR4, CR4_VMXE);
     xen_pvh_vmwrite(cpu, VMCS_CR4_SHADOW, 0);
     xen_pvh_vmwrite(cpu, VMCS_GUEST_CR3, 0);
     xen_pvh_vmwrite(cpu, VMCS_GUEST_EFER, 0);
+    uint32_t entry = (uint32_t)xen_pvh_vmread(cpu, VMCS_ENTRY_CTLS) & ~(uint32_t)ENTRY_IA32E;
+    xen_pvh_vmwrite(cpu, VMCS_ENTRY_CTLS, entry);
+    seg(cpu, SEG_LDTR, 0, 0, 0, SEGA_UNUSABLE);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_GDTR_BASE, 0);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_GDTR_LIMIT, dt_limit);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_IDTR_BASE, 0);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_IDTR_LIMIT, dt_limit);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_RFLAGS, 2);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_RIP, rip);
+    xen_pvh_vmwrite(cpu, VMCS_GUEST_RSP, 0);
+    write_common_guest(cpu);
+}
+
+/* The PVH entry state (docs/misc/pvh.pandoc). */
+static void write_pvh_entry(cpu_t *cpu, uint32_t entry, uint32_t start_info)
+{
+    write_start_state(cpu, CR0_PE | CR0_ET, entry, 0);
     seg(cpu, SEG_CS, 0x08, 0, 0xffffffff, AR_CODE32);
     for (int s = SEG_ES; s <= SEG_GS; s++)
         if (s != SEG_CS)
             seg(cpu, s, 0x10, 0, 0xffffffff, AR_DATA32);
-    seg(cpu, SEG_LDTR, 0, 0, 0, SEGA_UNUSABLE);
     seg(cpu, SEG_TR, 0x18, 0, 0x67, AR_TSS32_BUSY);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_GDTR_BASE, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_GDTR_LIMIT, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_IDTR_BASE, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_IDTR_LIMIT, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_RFLAGS, 2);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_RIP, entry);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_RSP, 0);
-    write_common_guest(cpu);
     for (int r = 0; r < 16; r++)
         cpu->r[r] = 0;
     cpu->r[R_RBX] = start_info;
@@ -380,29 +390,13 @@ int xen_pvh_start_ap(xen_pvh_t *h, xen_pvh_vcpu_t *hv)
     if (!cpu->vmx && vmx_setup(h, hv) < 0)
         return -1;
     /* Real mode at the STARTUP vector, with unrestricted guest. */
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_CR0, CR0_ET | CR0_NE);
-    xen_pvh_vmwrite(cpu, VMCS_CR0_SHADOW, CR0_ET);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_CR4, CR4_VMXE);
-    xen_pvh_vmwrite(cpu, VMCS_CR4_SHADOW, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_CR3, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_EFER, 0);
-    uint32_t entry = (uint32_t)xen_pvh_vmread(cpu, VMCS_ENTRY_CTLS) & ~(uint32_t)ENTRY_IA32E;
-    xen_pvh_vmwrite(cpu, VMCS_ENTRY_CTLS, entry);
+    write_start_state(cpu, CR0_ET, cpu->r[R_RIP], 0xffff);
     for (int s = SEG_ES; s <= SEG_GS; s++) {
         const seg_t *sg = &cpu->seg[s];
         /* Real-mode segments: 64 KiB, read/write (code: execute/read), accessed. */
         seg(cpu, s, sg->sel, sg->base, 0xffff, s == SEG_CS ? 0x9b : 0x93);
     }
-    seg(cpu, SEG_LDTR, 0, 0, 0, SEGA_UNUSABLE);
     seg(cpu, SEG_TR, 0, 0, 0xffff, AR_TSS32_BUSY);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_GDTR_BASE, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_GDTR_LIMIT, 0xffff);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_IDTR_BASE, 0);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_IDTR_LIMIT, 0xffff);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_RFLAGS, 2);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_RIP, cpu->r[R_RIP]);
-    xen_pvh_vmwrite(cpu, VMCS_GUEST_RSP, 0);
-    write_common_guest(cpu);
     cpu->deliver_exceptions = true;
     hv->state = PVH_VCPU_RUNNING;
     hv->v->online = true;
