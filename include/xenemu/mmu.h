@@ -47,6 +47,12 @@ uint64_t mmu_linear(cpu_t *cpu, int seg, uint64_t ea, unsigned size, enum mmu_ac
 
 /* TLB flushes (SDM Vol.3A §4.10.4). */
 void mmu_flush_all(cpu_t *cpu);
+/* PAE paging's four PDPTE registers (SDM Vol.3A §4.4.1): load them from
+ * the table CR3 points at (through EPT in non-root operation), or false
+ * and nothing loaded if a present one has reserved bits set. */
+bool mmu_load_pdptes(cpu_t *cpu, uint64_t cr3);
+bool mmu_pdpte_ok(uint64_t e);
+void mmu_set_pdptes(cpu_t *cpu, const uint64_t e[4], uint64_t cr3);
 void mmu_flush_page(cpu_t *cpu, uint64_t lin);
 /* Drop write permission from every TLB entry mapping this physical page
  * (it now holds predecoded code). */

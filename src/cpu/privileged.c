@@ -42,23 +42,6 @@ static void flush_nonglobal(cpu_t *cpu)
         }
 }
 
-/* PAE paging loads the four PDPTEs into registers the walks then use; a
- * present one with reserved bits set makes the MOV fault and loads nothing
- * (SDM Vol.3A §4.4.1). */
-static bool pdptes_ok(cpu_t *cpu, uint64_t cr3)
-{
-    uint64_t base = cr3 & 0xffffffe0ull, e[4];
-    for (unsigned i = 0; i < 4; i++) {
-        e[i] = phys_read(&cpu->m->mem, base + 8 * i, 8);
-        if ((e[i] & 1) && (e[i] & (PHYS_RSVD | 0x1e6ull)))
-            return false;
-    }
-    memcpy(cpu->pdpte, e, sizeof e);
-    cpu->pdpte_cr3 = cr3;
-    cpu->pdpte_valid = true;
-    return true;
-}
-
 static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
     return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LMA);
@@ -92,7 +75,7 @@ static void write_cr0(cpu_t *cpu, uint64_t v)
             cpu_gp0(cpu);
         efer &= ~(uint64_t)EFER_LMA;
     }
-    if (pae_paging(v, cpu->cr4, efer) && ((v ^ old) & (CR0_PG | CR0_CD | CR0_NW)) && !pdptes_ok(cpu, cpu->cr3))
+    if (pae_paging(v, cpu->cr4, efer) && ((v ^ old) & (CR0_PG | CR0_CD | CR0_NW)) && !mmu_load_pdptes(cpu, cpu->cr3))
         cpu_gp0(cpu);
     trace_cr0(cpu, old, v, cpu->efer, efer);   /* trace: mode class */
     cpu->cr0 = v;
@@ -108,7 +91,7 @@ static void write_cr3(cpu_t *cpu, uint64_t v)
         cpu_gp0(cpu);
     if (!cpu_lma(cpu))
         v = (uint32_t)v;
-    if (pae_paging(cpu->cr0, cpu->cr4, cpu->efer) && !pdptes_ok(cpu, v))
+    if (pae_paging(cpu->cr0, cpu->cr4, cpu->efer) && !mmu_load_pdptes(cpu, v))
         cpu_gp0(cpu);
     trace_mode(cpu, 3, cpu->cr3, v);           /* trace: mode class */
     cpu->cr3 = v;
@@ -123,7 +106,7 @@ static void write_cr4(cpu_t *cpu, uint64_t v)
     if (cpu->vmx && cpu->vmx->on && !vmx_cr_fixed_ok(cpu, 4, v))
         cpu_gp0(cpu);                 /* CR4.VMXE stays set in VMX operation */
     if (pae_paging(cpu->cr0, v, cpu->efer) && (changed & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)) &&
-        !pdptes_ok(cpu, cpu->cr3))
+        !mmu_load_pdptes(cpu, cpu->cr3))
         cpu_gp0(cpu);
     trace_mode(cpu, 4, old, v);                /* trace: mode class */
     cpu->cr4 = v;

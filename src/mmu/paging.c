@@ -4,6 +4,8 @@
  * EPT every guest-physical address (paging-structure entries and the final
  * address) goes through the EPT walk (SDM Vol.3C §29.3.2); the TLB caches
  * the combined translation. */
+#include <string.h>
+
 #include "xenemu/machine.h"
 #include "xenemu/mmu.h"
 #include "xenemu/vmx.h"
@@ -53,6 +55,36 @@ static uint64_t pte_hpa(cpu_t *cpu, uint64_t lin, uint64_t addr, enum mmu_access
     vmx_xlate_t x;
     vmx_ept_xlate(cpu, addr, acc, false, true, lin, &x);
     return x.hpa;
+}
+
+bool mmu_pdpte_ok(uint64_t e)
+{
+    return !(e & PTE_P) || !(e & (~((1ull << MAXPHYADDR) - 1) | 0x1e6ull));
+}
+
+void mmu_set_pdptes(cpu_t *cpu, const uint64_t e[4], uint64_t cr3)
+{
+    memcpy(cpu->pdpte, e, sizeof cpu->pdpte);
+    cpu->pdpte_cr3 = cr3;
+    cpu->pdpte_valid = true;
+}
+
+bool mmu_load_pdptes(cpu_t *cpu, uint64_t cr3)
+{
+    uint64_t base = cr3 & 0xffffffe0ull, e[4];
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t addr = base + 8 * i;
+        if (vmx_ept_active(cpu)) {      /* no guest-linear address (Vol.3C Table 27-7) */
+            vmx_xlate_t x;
+            vmx_ept_xlate(cpu, addr, ACC_READ, false, false, 0, &x);
+            addr = x.hpa;
+        }
+        e[i] = phys_read(&cpu->m->mem, addr, 8);
+        if (!mmu_pdpte_ok(e[i]))
+            return false;
+    }
+    mmu_set_pdptes(cpu, e, cr3);
+    return true;
 }
 
 static uint64_t read_pte(cpu_t *cpu, uint64_t lin, uint64_t addr, unsigned size)
@@ -117,9 +149,9 @@ static void walk64(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, wal
         unsigned shift = 12 + 9 * (level - 1);
         unsigned idx = pae && level == 3 ? (lin >> 30) & 3 : (lin >> shift) & 511;
         uint64_t ea = table + idx * 8;
-        /* PAE PDPTEs come from the registers MOV CR3 loaded (§4.4.1). */
-        bool pdpte_reg = pae && level == 3 && cpu->pdpte_valid && cpu->pdpte_cr3 == cpu->cr3 &&
-                         !vmx_ept_active(cpu);
+        /* PAE PDPTEs come from the registers MOV CR3 or VM entry loaded
+         * (§4.4.1, Vol.3C §27.3.2.4). */
+        bool pdpte_reg = pae && level == 3 && cpu->pdpte_valid && cpu->pdpte_cr3 == cpu->cr3;
         uint64_t e = pdpte_reg ? cpu->pdpte[idx] : read_pte(cpu, lin, ea, 8);
         addrs[level] = ea;
         ents[level] = e;

@@ -371,6 +371,34 @@ static bool events_ok(const vmx_t *x)
 
 /* Guest-state check; returns 0, or the exit qualification of a failure
  * plus one (§27.8: 0 default, 4 bad VMCS link pointer). */
+static bool guest_pae(const vmx_t *x)
+{
+    return (vmr(x, VMCS_GUEST_CR0) & CR0_PG) && (vmr(x, VMCS_GUEST_CR4) & CR4_PAE) &&
+           !(vmr(x, VMCS_ENTRY_CTLS) & ENTRY_IA32E);
+}
+
+/* The PDPTEs of a PAE guest: the VMCS fields with EPT, else the table at
+ * guest CR3 (§26.3.1.6); they are loaded from the same place (§26.3.2.4). */
+static void guest_pdptes(cpu_t *cpu, const vmx_t *x, uint64_t e[4])
+{
+    bool ept = proc2_of(x) & PROC2_EPT;
+    uint64_t base = vmr(x, VMCS_GUEST_CR3) & 0xffffffe0ull;
+    for (unsigned i = 0; i < 4; i++)
+        e[i] = ept ? vmr(x, VMCS_GUEST_PDPTE0 + 2u * i) : phys_read(&cpu->m->mem, base + 8 * i, 8);
+}
+
+static bool guest_pdptes_ok(cpu_t *cpu, const vmx_t *x)
+{
+    uint64_t e[4];
+    if (!guest_pae(x))
+        return true;
+    guest_pdptes(cpu, x, e);
+    for (unsigned i = 0; i < 4; i++)
+        if (!mmu_pdpte_ok(e[i]))
+            return false;
+    return true;
+}
+
 static int guest_state_check(cpu_t *cpu, const vmx_t *x)
 {
     uint32_t entry = (uint32_t)vmr(x, VMCS_ENTRY_CTLS);
@@ -387,6 +415,8 @@ static int guest_state_check(cpu_t *cpu, const vmx_t *x)
         return 1;
     if (!rip_rflags_ok(x, &c) || !events_ok(x))
         return 1;
+    if (!guest_pdptes_ok(cpu, x))
+        return 3;                     /* qualification 2: loading the PDPTEs (§27.8) */
     uint64_t link = vmr(x, VMCS_LINK_PTR);
     if (link != ~0ull && (!aligned_in_width(link, 4096) || vmcs_region_revision(cpu, link) != VMX_REVISION))
         return 5;
@@ -432,6 +462,11 @@ static void load_guest(cpu_t *cpu, vmx_t *x)
     cpu->irq_shadow_end = (intr & 3) ? cpu_retired(cpu) + 1 : 0;
     x->nmi_blocked = intr & 8;
     cpu->halted = vmr(x, VMCS_GUEST_ACTIVITY) == 1;
+    if (guest_pae(x)) {
+        uint64_t e[4];
+        guest_pdptes(cpu, x, e);
+        mmu_set_pdptes(cpu, e, cpu->cr3);
+    }
 }
 
 /* Returns 0, or the 1-based index of the failing entry (§27.4). */

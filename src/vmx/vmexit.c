@@ -63,6 +63,16 @@ static void save_timer(cpu_t *cpu, vmx_t *x)
     vmw(x, VMCS_PREEMPT_TIMER, ticks >> VMX_TIMER_SHIFT);
 }
 
+/* With EPT, a PAE guest's PDPTE registers go to the VMCS (§27.3.4). */
+static void save_pdptes(cpu_t *cpu, vmx_t *x)
+{
+    bool pae = (cpu->cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE) && !(cpu->efer & EFER_LMA);
+    if (!x->ept || !pae || !cpu->pdpte_valid)
+        return;
+    for (unsigned i = 0; i < 4; i++)
+        vmw(x, VMCS_GUEST_PDPTE0 + 2u * i, cpu->pdpte[i]);
+}
+
 void vmx_save_guest(cpu_t *cpu)
 {
     vmx_t *x = cpu->vmx;
@@ -89,6 +99,7 @@ void vmx_save_guest(cpu_t *cpu)
     vmw(x, VMCS_ENTRY_CTLS, entry | ((cpu->efer & EFER_LMA) ? ENTRY_IA32E : 0));
     save_events(cpu, x);
     save_timer(cpu, x);
+    save_pdptes(cpu, x);
 }
 
 /* ---- MSR lists (§28.4, §28.6) ---- */

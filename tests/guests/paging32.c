@@ -277,6 +277,7 @@ static void no_fault(const char *what, uint32_t before)
 #define SLOT_UCODE 3
 #define BIG 0x40400000u             /* 32-bit: 4 MiB page; PAE: 2 MiB page */
 #define PHYS8M 0x800000u            /* frame of the large pages */
+#define UPDE 0x40800000u            /* a page under a PDE of its own */
 
 static uint32_t pd32[1024] __attribute__((aligned(4096)));
 static uint32_t pt_k[1024] __attribute__((aligned(4096)));
@@ -285,6 +286,8 @@ static uint64_t pdpt[4] __attribute__((aligned(32)));
 static uint64_t pd_k[512] __attribute__((aligned(4096)));
 static uint64_t pd_t[512] __attribute__((aligned(4096)));
 static uint64_t pt_t[512] __attribute__((aligned(4096)));
+static uint32_t pt32_u[1024] __attribute__((aligned(4096)));
+static uint64_t pt_t_u[512] __attribute__((aligned(4096)));
 static uint8_t pages[6][4096] __attribute__((aligned(4096)));
 
 static int pae;
@@ -471,20 +474,24 @@ static void common_4k(const char *m)
     user_at(U_JUMP, code);
     expect_pf(NAME("CPL 3 fetch from a supervisor page, no NX"), PF_P | PF_U, code);
 
-    /* U/S clear in the PDE only (§4.6.1). */
-    set_pte(SLOT_DATA, page0 | P | RW | US);
+    /* U/S clear in the PDE only (§4.6.1). The page sits under a PDE of its
+     * own: the user code and stack must stay reachable, and a translation
+     * cached from before the PDE changed need not be used (§4.10.4.1). */
+    if (pae) {
+        pt_t_u[0] = page0 | P | RW | US;
+        pd_t[(UPDE >> 21) & 511] = (uint32_t)pt_t_u | P | RW;
+    } else {
+        pt32_u[0] = page0 | P | RW | US;
+        pd32[UPDE >> 22] = (uint32_t)pt32_u | P | RW;
+    }
+    invlpg(UPDE);
+    user_at(U_READ, UPDE + 12);
+    expect_pf(NAME("CPL 3 read, U/S clear in the PDE only"), PF_P | PF_U, UPDE + 12);
     if (pae)
-        pd_t[0] &= ~(uint64_t)US;
+        pd_t[(UPDE >> 21) & 511] = 0;
     else
-        pd32[TEST_BASE >> 22] &= ~US;
-    invlpg(data);
-    user_at(U_READ, data + 12);
-    expect_pf(NAME("CPL 3 read, U/S clear in the PDE only"), PF_P | PF_U, data + 12);
-    if (pae)
-        pd_t[0] |= US;
-    else
-        pd32[TEST_BASE >> 22] |= US;
-    write_cr3(read_cr3());
+        pd32[UPDE >> 22] = 0;
+    invlpg(UPDE);
 #undef NAME
 }
 

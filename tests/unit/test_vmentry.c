@@ -611,6 +611,36 @@ START_TEST(unrestricted_real_mode_guest)
 }
 END_TEST
 
+/* A 32-bit PAE guest under EPT: VM entry checks and loads the PDPTEs from
+ * the VMCS, not from guest CR3 (§26.3.1.6, §26.3.2.4); a MOV CR3 in the
+ * guest reloads them from memory, and the VM exit saves them (§27.3.4). */
+START_TEST(pae_guest_pdptes_from_vmcs)
+{
+    enum { PDPT_A = 0x40000, PDPT_B = 0x42000, PD = 0x41000 };
+    static const uint8_t prog[] = { 0xb8, 0x00, 0x20, 0x04, 0x00,   /* mov eax, PDPT_B */
+                                    0x0f, 0x22, 0xd8,               /* mov cr3, eax */
+                                    0xf4 };                         /* hlt */
+    code(G_CODE, prog, sizeof prog);
+    for (uint64_t i = 0; i < 512; i++)
+        put64(PD + 8 * i, (i << 21) | 0x83);
+    put64(PDPT_B, PD | 1 | 0x200);           /* bit 9 is ignored: marks this copy */
+    wr(VMCS_ENTRY_CTLS, rd(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E);
+    wr(VMCS_GUEST_CR0, CR0_PE | CR0_NE | CR0_PG | CR0_ET);
+    wr(VMCS_GUEST_CR3, PDPT_A);              /* all four not present in memory */
+    seg(SEG_CS, 0x08, 0, 0xffffffff, 0xc09b);
+    wr(VMCS_GUEST_PDPTE0, PD | 1 | 2);       /* reserved bit 1 */
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_REASON_ENTRY_FAIL | EXIT_BAD_GUEST);
+    ck_assert_uint_eq(e.qual, 2);
+    wr(VMCS_GUEST_PDPTE0, PD | 1);
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    ck_assert_uint_eq(rd(VMCS_GUEST_CR3), PDPT_B);
+    ck_assert_uint_eq(rd(VMCS_GUEST_PDPTE0), PD | 1 | 0x200);
+    ck_assert_uint_eq(rd(VMCS_GUEST_PDPTE1), 0);
+}
+END_TEST
+
 /* ---- the VMX instructions executed by a root-mode program ---- */
 
 /* 64-bit root mode with CR4.VMXE and IA32_FEATURE_CONTROL set up. */
@@ -698,6 +728,7 @@ int main(void)
     tcase_add_test(tc, pf_during_injection);
     tcase_add_test(tc, preemption_timer_and_window);
     tcase_add_test(tc, unrestricted_real_mode_guest);
+    tcase_add_test(tc, pae_guest_pdptes_from_vmcs);
     tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, task_switch_exit);
     tcase_add_test(tc, probe_through_ept_after_exit);
