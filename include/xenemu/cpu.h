@@ -142,6 +142,19 @@ typedef struct tlb_entry {
 } tlb_entry_t;
 #define TLB_INVALID (~0ull)
 
+/* Tagged TLB (SDM Vol.3A §4.10.1, Vol.3C §29.1): each context caches the
+ * translations of one (VPID, PCID, EP4TA) triple, so switching between
+ * address spaces with PCIDs or VPIDs keeps them; contexts are recycled
+ * least recently used first. */
+#define TLB_CTXS 8
+typedef struct tlb_ctx {
+    uint64_t ep4ta;      /* EPT PML4 address of combined mappings; 0: linear mappings */
+    uint16_t vpid, pcid;
+    bool live;           /* may hold valid entries */
+    uint64_t last_used;
+    tlb_entry_t sets[2][TLB_SIZE];   /* [0] supervisor, [1] user */
+} tlb_ctx_t;
+
 typedef struct cpu {
     /* Hot state first. */
     uint64_t r[R_NREGS];           /* GPRs, zero, rip (see R_ZERO/R_RIP) */
@@ -149,7 +162,7 @@ typedef struct cpu {
     uint64_t cc_dst, cc_src, cc_src2;
     uint64_t rflags;               /* arithmetic bits valid only if cc_op == CC_EFLAGS */
     const struct insn *cur;        /* instruction being executed */
-    tlb_entry_t *tlb;              /* tlb_sets[] entry for the current CPL */
+    tlb_entry_t *tlb;              /* tlb_cur->sets[] for the current CPL, or tlb_nofill */
     uint8_t code_mode;             /* CM_16/32/64 from CS and EFER.LMA */
     uint8_t cpl;
     uint8_t stack32;               /* SS.B: 32-bit stack pointer outside 64-bit mode */
@@ -192,6 +205,8 @@ typedef struct cpu {
     enum cpu_unwind unwind;
     jmp_buf unwind_jmp;
     bool halted;
+    bool nmi_blocked;              /* root mode: an NMI was delivered and no IRET since
+                                      (SDM Vol.3A §6.7.1); non-root uses vmx->nmi_blocked */
 
     /* Run loop, interrupts and debugging (exec.c, lapic.c, debugregs.c). */
     uint64_t budget_end;           /* the caller's stop_at; stop_at may be lower (timer, shadow) */
@@ -205,9 +220,16 @@ typedef struct cpu {
     struct machine *m;
     int id;
     struct vmx *vmx;               /* VMX state (include/xenemu/vmx.h), NULL until first used */
-    /* [0] supervisor, [1] user, [2] never filled: selected while every
-     * access must take the slow path (alignment checking). */
-    tlb_entry_t tlb_sets[3][TLB_SIZE];
+    /* The TLB: the context of the current address space, its tags (set
+     * by VM entry and exit: the VPID and EPT of the running guest), the
+     * contexts, and a set never filled, selected while every access must
+     * take the slow path (alignment checking, data breakpoints). */
+    tlb_ctx_t *tlb_cur;
+    uint16_t tlb_vpid;
+    uint64_t tlb_ep4ta;
+    uint64_t tlb_clock;
+    tlb_ctx_t tlb_ctx[TLB_CTXS];
+    tlb_entry_t tlb_nofill[TLB_SIZE];
     struct block *jcache[4096];      /* recently run blocks by linear RIP */
 } cpu_t;
 
@@ -254,6 +276,11 @@ void cpu_idle(cpu_t *cpu, uint64_t until);
 /* Data breakpoints (debugregs.c): the memory slow path reports each data
  * access of the current instruction while cpu->db_data is set. */
 void cpu_debug_access(cpu_t *cpu, uint64_t lin, unsigned size, bool write);
+
+/* IRET, even one that faults, ends NMI blocking (SDM Vol.3A §6.7.1; in VMX
+ * non-root operation the guest's blocking, Vol.3C §26.3); an NMI held
+ * meanwhile is taken at the next instruction boundary. */
+void cpu_iret_nmi_unblock(cpu_t *cpu);
 
 /* Print the registers of a vCPU that cannot continue. */
 void cpu_dump(cpu_t *cpu, FILE *f);

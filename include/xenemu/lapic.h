@@ -2,7 +2,7 @@
  * MMIO at IA32_APIC_BASE, x2APIC registers through MSRs 0x800-0x8FF, the
  * timer (one-shot, periodic, TSC-deadline) counted in retired instructions,
  * interrupt acceptance (IRR/ISR/TMR, TPR/PPR) and IPIs (INIT, SIPI, NMI,
- * fixed). State lives in cpu_t; functions take the vCPU. */
+ * fixed, lowest priority). State lives in cpu_t; functions take the vCPU. */
 #ifndef XENEMU_LAPIC_H
 #define XENEMU_LAPIC_H
 

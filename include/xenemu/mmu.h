@@ -45,15 +45,35 @@ const uint8_t *mmu_fetch_page(cpu_t *cpu, uint64_t lin, uint64_t *phys);
  * checks of SDM Vol.3A §3.4.5 and §5.3; faults with #GP or #SS. */
 uint64_t mmu_linear(cpu_t *cpu, int seg, uint64_t ea, unsigned size, enum mmu_access acc);
 
-/* TLB flushes (SDM Vol.3A §4.10.4). */
-void mmu_flush_all(cpu_t *cpu);
 /* PAE paging's four PDPTE registers (SDM Vol.3A §4.4.1): load them from
  * the table CR3 points at (through EPT in non-root operation), or false
  * and nothing loaded if a present one has reserved bits set. */
 bool mmu_load_pdptes(cpu_t *cpu, uint64_t cr3);
 bool mmu_pdpte_ok(uint64_t e);
 void mmu_set_pdptes(cpu_t *cpu, const uint64_t e[4], uint64_t cr3);
+
+/* ---- the tagged TLB (tlb.c; SDM Vol.3A §4.10, Vol.3C §29) ---- */
+
+void mmu_tlb_init(cpu_t *cpu);
+/* Make the context of the current (VPID, PCID, EP4TA) the one in use;
+ * cpu_update_mode calls it. */
+void mmu_tlb_select(cpu_t *cpu);
+
+#define TLB_ANY (~0ull)
+/* Which translations an invalidation drops: -1 / TLB_ANY match all. */
+typedef struct tlb_inv {
+    int vpid, pcid;
+    bool guests_only;     /* every VPID but 0 */
+    uint64_t ep4ta;
+    bool ept_only;        /* only combined mappings (any EP4TA but 0) */
+    uint64_t lin;         /* one page, or TLB_ANY */
+    bool keep_global;
+} tlb_inv_t;
+void mmu_tlb_invalidate(cpu_t *cpu, const tlb_inv_t *w);
+void mmu_flush_all(cpu_t *cpu);
 void mmu_flush_page(cpu_t *cpu, uint64_t lin);
+void mmu_flush_cr3(cpu_t *cpu, uint64_t new_cr3, bool no_flush);
+void mmu_flush_vpid(cpu_t *cpu, uint16_t vpid, bool keep_global);
 /* Drop write permission from every TLB entry mapping this physical page
  * (it now holds predecoded code). */
 void mmu_protect_code_page(cpu_t *cpu, uint64_t phys);

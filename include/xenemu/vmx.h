@@ -84,7 +84,7 @@ enum {
 };
 enum {
     PROC2_EPT = 1u << 1, PROC2_DESC_TABLE = 1u << 2, PROC2_RDTSCP = 1u << 3, PROC2_VPID = 1u << 5,
-    PROC2_WBINVD = 1u << 6, PROC2_UNRESTRICTED = 1u << 7,
+    PROC2_WBINVD = 1u << 6, PROC2_UNRESTRICTED = 1u << 7, PROC2_INVPCID = 1u << 12,
 };
 enum {
     EXIT_SAVE_DEBUG = 1u << 2, EXIT_HOST_64 = 1u << 9, EXIT_ACK_INT = 1u << 15, EXIT_SAVE_PAT = 1u << 18,
@@ -108,7 +108,7 @@ enum vmx_exit_reason {
     EXIT_MWAIT = 36, EXIT_MTF = 37, EXIT_MONITOR = 39, EXIT_PAUSE = 40, EXIT_GDTR_IDTR = 46,
     EXIT_LDTR_TR = 47, EXIT_EPT_VIOLATION = 48, EXIT_EPT_MISCONFIG = 49, EXIT_INVEPT = 50,
     EXIT_RDTSCP = 51, EXIT_PREEMPT_TIMER = 52, EXIT_INVVPID = 53, EXIT_WBINVD = 54,
-    EXIT_XSETBV = 55,
+    EXIT_XSETBV = 55, EXIT_INVPCID = 58,
 };
 #define EXIT_REASON_ENTRY_FAIL (1u << 31)
 
@@ -249,6 +249,9 @@ void vmx_intercept_msr(cpu_t *cpu, uint32_t index, bool write);
 _Noreturn void vmx_task_switch(cpu_t *cpu, uint16_t sel, unsigned source);
 /* SGDT/SIDT/LGDT/LIDT (identity 0-3) or SLDT/STR/LLDT/LTR (ldt_tr). */
 void vmx_intercept_desc(cpu_t *cpu, const struct insn *in, unsigned identity, bool ldt_tr);
+/* INVPCID: #UD unless "enable INVPCID", #GP(0) above CPL 0, then a VM
+ * exit under "INVLPG exiting". */
+void vmx_intercept_invpcid(cpu_t *cpu, const struct insn *in);
 
 /* The vmx state of a vCPU, created on first use; NULL if out of memory. */
 vmx_t *vmx_state(cpu_t *cpu);

@@ -16,10 +16,12 @@ static const uint16_t implemented[] = {
     X86_APIC,                                       /* lapic.c */
     /* leaf 1 ECX */
     X86_SSE3, X86_SSSE3, X86_CX16, X86_SSE41, X86_SSE42, X86_MOVBE, X86_POPCNT, X86_XSAVE,
+    X86_PCID,                                       /* src/mmu/tlb.c */
     X86_X2APIC, X86_TSC_DEADLINE,                   /* lapic.c, lapic_timer.c */
     X86_VMX,                                        /* src/vmx */
     /* leaf 7 */
     X86_BMI1, X86_SMEP, X86_BMI2, X86_ADX, X86_SMAP, X86_UMIP,
+    X86_INVPCID,                                    /* privileged.c */
     X86_FDP_EXCPTN_ONLY, X86_FCS_FDS_DEPRECATED,    /* as the x87 model behaves */
     X86_IBRS, X86_STIBP, X86_ARCH_CAP, X86_SSBD,
     /* leaves 0x80000001, 0x80000007 */

@@ -35,7 +35,8 @@ void cpu_update_mode(cpu_t *cpu)
         cpu->seg_lin_base[s] = (s == SEG_FS || s == SEG_GS) ? cpu->seg[s].base : 0;
     bool align_check = (cpu->cr0 & CR0_AM) && (cpu->rflags & F_AC) && cpu->cpl == 3;
     /* Alignment checks and data breakpoints see every access. */
-    cpu->tlb = align_check || cpu->db_data ? cpu->tlb_sets[2] : cpu->tlb_sets[cpu->cpl == 3];
+    mmu_tlb_select(cpu);
+    cpu->tlb = align_check || cpu->db_data ? cpu->tlb_nofill : cpu->tlb_cur->sets[cpu->cpl == 3];
     /* What decoded blocks depend on (besides their bytes). */
     cpu->decode_key = cpu->code_mode | (uint32_t)(cpu->cr0 & (CR0_MP | CR0_EM | CR0_TS)) << 4 |
                       (uint32_t)((cpu->cr4 & (CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE)) >> 9) << 8;
@@ -80,6 +81,7 @@ void cpu_reset(cpu_t *cpu)
     cpu->pat = 0x0007040600070406ull;
     cpu->exc.vector = -1;
     cpu->halted = false;
+    cpu->nmi_blocked = false;
     cpu->irq_shadow_end = cpu->db_shadow_end = 0;
     cpu->db_hits = cpu->db_pending = 0;
     cpu->db_data = false;
@@ -96,11 +98,7 @@ void cpu_init(cpu_t *cpu, machine_t *m, int id)
     memset(cpu, 0, sizeof *cpu);
     cpu->m = m;
     cpu->id = id;
-    for (int s = 0; s < 3; s++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            tlb_entry_t *e = &cpu->tlb_sets[s][i];
-            e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
-        }
+    mmu_tlb_init(cpu);
     cpu_reset(cpu);
 }
 
@@ -244,10 +242,28 @@ static void step_one(cpu_t *cpu)
     dbg_after(cpu, in, tf);
 }
 
+/* The NMI blocking in force: in VMX non-root operation the guest's (loaded
+ * at VM entry from interruptibility-state bit 3, SDM Vol.3C Table 25-3),
+ * else the CPU's own. */
+static inline bool *nmi_blocking(cpu_t *cpu)
+{
+    return vmx_nonroot(cpu) ? &cpu->vmx->nmi_blocked : &cpu->nmi_blocked;
+}
+
+void cpu_iret_nmi_unblock(cpu_t *cpu)
+{
+    *nmi_blocking(cpu) = false;
+    if (cpu->apic.nmi_pending)
+        cpu->pending_events = true;   /* IRET ends its block: the run loop looks next */
+}
+
 /* Accept an NMI, or the APIC's highest interrupt when RFLAGS.IF is set and
- * no STI/MOV SS shadow blocks it (SDM Vol.3A §6.8.3, §11.8.4). With IF
- * clear, watch IF so the run loop looks again once it is set. Interrupts
- * stay pending while the caller delivers events itself. */
+ * no STI/MOV SS shadow blocks it (SDM Vol.3A §6.8.3, §11.8.4). An NMI
+ * ignores IF but waits while an earlier one is unfinished (no IRET yet,
+ * §6.7.1: one more stays latched) and through an STI/MOV SS shadow (Vol.3C
+ * Table 25-3; STI: Vol.2B "may inhibit NMIs", which we do). With IF clear,
+ * watch IF so the run loop looks again once it is set. Interrupts stay
+ * pending while the caller delivers events itself. */
 static void take_interrupt(cpu_t *cpu)
 {
     cpu->watch_flags &= ~(uint32_t)F_IF;
@@ -255,11 +271,16 @@ static void take_interrupt(cpu_t *cpu)
         return;
     if (vmx_nonroot(cpu))
         vmx_interrupt_exits(cpu);     /* external-interrupt and NMI exiting: may VM exit */
-    if (cpu->apic.nmi_pending) {
-        cpu->apic.nmi_pending = false;
-        cpu->halted = false;
-        cpu_deliver_event(cpu, EXC_NMI, EV_EXTINT, 0);
-        return;
+    bool shadow = cpu->icount < cpu->irq_shadow_end;   /* plan_stop ends the run at its end */
+    if (cpu->apic.nmi_pending && !shadow) {
+        bool *blocked = nmi_blocking(cpu);
+        if (!*blocked) {
+            cpu->apic.nmi_pending = false;
+            *blocked = true;          /* from delivery until IRET (§6.7.1) */
+            cpu->halted = false;
+            cpu_deliver_event(cpu, EXC_NMI, EV_EXTINT, 0);
+            return;
+        }
     }
     int v = lapic_pending_vector(cpu);
     if (v < 0)
@@ -268,8 +289,8 @@ static void take_interrupt(cpu_t *cpu)
         cpu->watch_flags |= F_IF;
         return;
     }
-    if (cpu->icount < cpu->irq_shadow_end)
-        return;                       /* plan_stop ends the run at the shadow's end */
+    if (shadow)
+        return;
     lapic_ack(cpu, v);
     cpu->halted = false;
     cpu_deliver_event(cpu, v, EV_EXTINT, 0);

@@ -480,8 +480,7 @@ static void iret_prot(cpu_t *cpu, unsigned n)
 static void h_iret(cpu_t *cpu, const insn_t *in)
 {
     unsigned n = in->opsz;
-    if (vmx_nonroot(cpu))
-        cpu->vmx->nmi_blocked = false;    /* IRET unblocks (virtual) NMIs, even if it faults (SDM Vol.3C §26.3) */
+    cpu_iret_nmi_unblock(cpu);           /* even if it faults (SDM Vol.3A §6.7.1, Vol.3C §26.3) */
     if (cpu_real(cpu)) {
         iret_real(cpu, n);
         return;

@@ -144,8 +144,50 @@ static bool dest_match(const cpu_t *src, const cpu_t *t, uint64_t icr)
     return dest == (uint32_t)t->id;
 }
 
-/* Lowest priority is delivered as fixed to every match. Delivery is
- * instant, so the delivery-status bit always reads idle. */
+/* Lowest priority (SDM Vol.3A §11.6.2.4): exactly one APIC of the
+ * destination set accepts, the one at the lowest processor priority (PPR,
+ * §11.8.3.1). Xeon chipsets arbitrate on the task priority the processors
+ * report, P6 on the APR; PPR is TPR raised by the in-service class, so a
+ * vCPU inside a handler is passed over. Ties go to
+ * the lowest APIC ID (DESIGN.md, "Determinism"). No focus processor: Xeon
+ * processors do not support one (§11.6.2.4). NULL: nobody matches. */
+static cpu_t *lowest_priority(const cpu_t *src, uint64_t icr)
+{
+    machine_t *m = src->m;
+    cpu_t *best = NULL;
+    uint32_t best_ppr = 0;
+    for (int i = 0; m && i < m->ncpu; i++) {
+        cpu_t *t = m->cpu[i];
+        if (!lapic_hw_enabled(t) || !dest_match(src, t, icr))
+            continue;
+        uint32_t p = lapic_ppr(t);
+        if (!best || p < best_ppr || (p == best_ppr && t->id < best->id)) {
+            best = t;
+            best_ppr = p;
+        }
+    }
+    return best;
+}
+
+/* Lowest priority with no shorthand and the physical broadcast ID is not
+ * supported (§11.6.2.1), nor with the self or all-including-self
+ * shorthands (§11.6.1, valid ICR combinations): such IPIs are dropped.
+ * All-excluding-self arbitrates among the others (the SDM lets it come
+ * back to the sender; we never do). */
+static bool lowest_valid(const cpu_t *src, uint64_t icr)
+{
+    unsigned sh = (icr >> 18) & 3;
+    if (sh == SH_SELF || sh == SH_ALL)
+        return false;
+    if (sh == SH_NONE && !(icr & ICR_LOGICAL)) {
+        bool x2 = lapic_x2(src);
+        uint32_t dest = x2 ? (uint32_t)(icr >> 32) : (uint32_t)(icr >> 56);
+        return dest != (x2 ? 0xffffffffu : 0xffu);
+    }
+    return true;
+}
+
+/* Delivery is instant, so the delivery-status bit always reads idle. */
 void lapic_send_ipi(cpu_t *cpu, uint64_t icr)
 {
     unsigned vector = icr & 0xff, mode = (icr >> 8) & 7;
@@ -158,6 +200,12 @@ void lapic_send_ipi(cpu_t *cpu, uint64_t icr)
     }
     if (((icr >> 18) & 3) == SH_SELF && mode != DM_FIXED)
         return;                                  /* self: fixed only (§11.6.1) */
+    if (mode == DM_LOWEST) {
+        cpu_t *t = lowest_valid(cpu, icr) ? lowest_priority(cpu, icr) : NULL;
+        if (t)
+            lapic_accept(t, mode, vector, false);
+        return;
+    }
     machine_t *m = cpu->m;
     for (int i = 0; m && i < m->ncpu; i++) {
         cpu_t *t = m->cpu[i];

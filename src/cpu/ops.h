@@ -90,6 +90,7 @@ void sel_vmx_grp7(dctx_t *d, insn_t *in);    /* 0F 01 C1-C4: VMCALL VMLAUNCH VMR
 void sel_vmread_vmwrite(dctx_t *d, insn_t *in); /* 0F 78, 0F 79 */
 void sel_vmx_grp9(dctx_t *d, insn_t *in);    /* 0F C7 /6 /7 memory: VMPTRLD VMCLEAR VMXON VMPTRST */
 void sel_vmx_inv(dctx_t *d, insn_t *in);     /* 66 0F 38 80 INVEPT, 81 INVVPID */
+void sel_invpcid(dctx_t *d, insn_t *in);     /* 66 0F 38 82 INVPCID (privileged.c) */
 
 /* Segment-register loads with the checks of SDM Vol.3A §5.4-5.10 (real
  * mode: base = selector << 4). Raises #GP/#SS/#NP as the ISA says. */

@@ -12,7 +12,7 @@
 
 #define CR0_VALID 0xe005003full      /* PE MP EM TS ET NE WP AM NW CD PG */
 #define CR4_VALID (CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | \
-                   CR4_UMIP | CR4_VMXE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
+                   CR4_UMIP | CR4_VMXE | CR4_PCIDE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 #define PHYS_RSVD (~0ull << 40)
 #define DR7_GD (1u << 13)
 
@@ -27,19 +27,6 @@ static void umip_check(cpu_t *cpu)
 {
     if ((cpu->cr4 & CR4_UMIP) && cpu->cpl > 0)
         cpu_gp0(cpu);
-}
-
-/* ---- TLB ---- */
-
-/* A CR3 write keeps global translations (SDM Vol.3A §4.10.4.1). */
-static void flush_nonglobal(cpu_t *cpu)
-{
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            tlb_entry_t *e = &cpu->tlb_sets[s][i];
-            if (!e->global)
-                e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
-        }
 }
 
 static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
@@ -71,7 +58,7 @@ static void write_cr0(cpu_t *cpu, uint64_t v)
         efer |= EFER_LMA;
     }
     if (pg_off) {
-        if (cpu->code_mode == CM_64)
+        if (cpu->code_mode == CM_64 || (cpu->cr4 & CR4_PCIDE))
             cpu_gp0(cpu);
         efer &= ~(uint64_t)EFER_LMA;
     }
@@ -85,8 +72,15 @@ static void write_cr0(cpu_t *cpu, uint64_t v)
     cpu_update_mode(cpu);
 }
 
+/* With CR4.PCIDE, bit 63 of the source asks to keep the new PCID's
+ * translations and is not stored (SDM Vol.3A §4.10.4.1). */
 static void write_cr3(cpu_t *cpu, uint64_t v)
 {
+    bool no_flush = false;
+    if (cpu->cr4 & CR4_PCIDE) {
+        no_flush = v >> 63;
+        v &= ~(1ull << 63);
+    }
     if (cpu_lma(cpu) && (v & PHYS_RSVD))
         cpu_gp0(cpu);
     if (!cpu_lma(cpu))
@@ -95,13 +89,17 @@ static void write_cr3(cpu_t *cpu, uint64_t v)
         cpu_gp0(cpu);
     trace_mode(cpu, 3, cpu->cr3, v);           /* trace: mode class */
     cpu->cr3 = v;
-    flush_nonglobal(cpu);
+    mmu_flush_cr3(cpu, v, no_flush);
+    cpu_update_mode(cpu);                      /* the PCID selects the TLB context */
 }
 
 static void write_cr4(cpu_t *cpu, uint64_t v)
 {
     uint64_t old = cpu->cr4, changed = v ^ old;
     if ((v & ~(uint64_t)CR4_VALID) || (cpu_lma(cpu) && !(v & CR4_PAE)))
+        cpu_gp0(cpu);
+    /* PCIDs need IA-32e mode and start from PCID 0 (SDM Vol.3A §4.10.1). */
+    if ((v & ~old & CR4_PCIDE) && (!cpu_lma(cpu) || (cpu->cr3 & 0xfff)))
         cpu_gp0(cpu);
     if (cpu->vmx && cpu->vmx->on && !vmx_cr_fixed_ok(cpu, 4, v))
         cpu_gp0(cpu);                 /* CR4.VMXE stays set in VMX operation */
@@ -110,7 +108,9 @@ static void write_cr4(cpu_t *cpu, uint64_t v)
         cpu_gp0(cpu);
     trace_mode(cpu, 4, old, v);                /* trace: mode class */
     cpu->cr4 = v;
-    if (changed & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP))
+    /* PGE and PCIDE 1->0 invalidate everything (§4.10.4.1); the others
+     * change what the TLB's entries allow. */
+    if ((changed & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP)) || (old & ~v & CR4_PCIDE))
         mmu_flush_all(cpu);
     cpu_update_mode(cpu);
 }
@@ -414,6 +414,29 @@ static void h_invlpg(cpu_t *cpu, const insn_t *in)
     mmu_flush_page(cpu, lin);
 }
 
+/* INVPCID r, m128 (SDM Vol.2 INVPCID): the descriptor holds the PCID in
+ * bits 11:0 (63:12 reserved) and, for type 0, a linear address. */
+static void h_invpcid(cpu_t *cpu, const insn_t *in)
+{
+    if (cpu->rflags & F_VM)
+        cpu_ud(cpu);
+    if (vmx_nonroot(cpu))
+        vmx_intercept_invpcid(cpu, in);
+    need_cpl0(cpu);
+    uint64_t type = cpu->code_mode == CM_64 ? cpu->r[in->reg] : (uint32_t)cpu->r[in->reg];
+    uint64_t ea = insn_ea(cpu, in);
+    uint64_t desc = mmu_read64(cpu, in->seg, ea), lin = mmu_read64(cpu, in->seg, ea + 8);
+    int pcid = (int)(desc & 0xfff);
+    if (type > 3 || (desc >> 12) || (type <= 1 && pcid && !(cpu->cr4 & CR4_PCIDE)) ||
+        (type == 0 && !is_canonical(lin)))
+        cpu_gp0(cpu);
+    /* 0: one address of a PCID, 1: one PCID, both keeping global
+     * translations; 2: everything; 3: every PCID, keeping globals. */
+    tlb_inv_t w = { .vpid = cpu->tlb_vpid, .pcid = type <= 1 ? pcid : -1, .ep4ta = TLB_ANY,
+                    .lin = type == 0 ? lin & ~0xfffull : TLB_ANY, .keep_global = type != 2 };
+    mmu_tlb_invalidate(cpu, &w);
+}
+
 static void h_cache_op(cpu_t *cpu, const insn_t *in)
 {
     need_cpl0(cpu);
@@ -623,6 +646,13 @@ void sel_grp7(dctx_t *d, insn_t *in)
     case 7: in->fn = h_invlpg; break;
     default: in->fn = insn_ud; break;
     }
+}
+
+/* 66 0F 38 82: INVPCID takes a memory operand only. */
+void sel_invpcid(dctx_t *d, insn_t *in)
+{
+    (void)d;
+    in->fn = (in->pfx == PFX_66 && (in->flags & INF_MEM)) ? h_invpcid : insn_ud;
 }
 
 /* 0F 05-0B, 20-23, 30-35, 78/79, A2, AA, B9. */

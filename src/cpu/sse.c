@@ -148,6 +148,10 @@ void sel_sse38(dctx_t *d, insn_t *in)
         sel_vmx_inv(d, in);           /* INVEPT, INVVPID (src/vmx) */
         return;
     }
+    if (in->op == 0x82) {
+        sel_invpcid(d, in);
+        return;
+    }
     dispatch(map0f38, d, in);
 }
 

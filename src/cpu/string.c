@@ -174,7 +174,7 @@ AI uint64_t span(cpu_t *cpu, int seg, uint64_t ea, unsigned ad, unsigned sz, uin
                  uint8_t **host)
 {
     uint64_t lin;
-    if (cpu->tlb == cpu->tlb_sets[2])
+    if (cpu->tlb == cpu->tlb_nofill)
         return 0;                      /* alignment checking: per element */
     if (ad != 8) {
         uint64_t amask = size_mask(ad);

@@ -261,7 +261,7 @@ static void tlb_fill(cpu_t *cpu, uint64_t lin, const walk_t *w, bool user)
 {
     phys_mem_t *pm = &cpu->m->mem;
     uint8_t *host = phys_ram_ptr(pm, w->page, 4096);
-    if (cpu->tlb == cpu->tlb_sets[2])
+    if (cpu->tlb == cpu->tlb_nofill)
         return;
     tlb_entry_t *e = mmu_tlb_entry(cpu, lin);
     uint64_t page = lin & ~0xfffull;
@@ -298,32 +298,4 @@ uint64_t mmu_translate_sys(cpu_t *cpu, uint64_t lin, enum mmu_access acc)
         return (uint32_t)lin;
     translate(cpu, lin, acc, false, &w);
     return w.phys;
-}
-
-void mmu_flush_all(cpu_t *cpu)
-{
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            tlb_entry_t *e = &cpu->tlb_sets[s][i];
-            e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
-        }
-}
-
-void mmu_flush_page(cpu_t *cpu, uint64_t lin)
-{
-    for (int s = 0; s < 2; s++) {
-        tlb_entry_t *e = &cpu->tlb_sets[s][(lin >> 12) & (TLB_SIZE - 1)];
-        e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
-    }
-}
-
-void mmu_protect_code_page(cpu_t *cpu, uint64_t phys)
-{
-    uint64_t page = phys & ~0xfffull;
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            tlb_entry_t *e = &cpu->tlb_sets[s][i];
-            if (e->tag_w != TLB_INVALID && e->phys == page)
-                e->tag_w = TLB_INVALID;
-        }
 }

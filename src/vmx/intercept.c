@@ -247,6 +247,19 @@ void vmx_intercept_desc(cpu_t *cpu, const insn_t *in, unsigned identity, bool ld
     vmx_exit_insn(cpu, ldt_tr ? EXIT_LDTR_TR : EXIT_GDTR_IDTR, qual, info);
 }
 
+/* ---- INVPCID (§26.3, §26.1.3; information as for INVEPT, §28.2.5) ---- */
+
+void vmx_intercept_invpcid(cpu_t *cpu, const insn_t *in)
+{
+    const vmx_t *x = cpu->vmx;
+    if (!(x->proc2 & PROC2_INVPCID))
+        cpu_ud(cpu);
+    if (cpu->cpl)
+        cpu_gp0(cpu);                 /* privilege faults come before the exit (§26.1.1) */
+    if (x->proc & PROC_INVLPG)
+        vmx_exit_insn(cpu, EXIT_INVPCID, (uint64_t)(int64_t)in->disp, vmx_mem_info(in) | (uint32_t)in->reg << 28);
+}
+
 /* ---- task switches (§26.1.2, qualification Table 28-2) ---- */
 
 _Noreturn void vmx_task_switch(cpu_t *cpu, uint16_t sel, unsigned source)

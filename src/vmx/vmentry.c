@@ -526,8 +526,12 @@ int vmx_enter(cpu_t *cpu)
     cache_controls(x);
     load_guest(cpu, x);
     x->nonroot = true;
+    /* The guest's translations are tagged with its VPID and, under EPT,
+     * its EP4TA (§29.1, §29.3.1). */
+    cpu->tlb_vpid = (x->proc2 & PROC2_VPID) ? (uint16_t)vmr(x, VMCS_VPID) : 0;
+    cpu->tlb_ep4ta = x->ept ? (x->eptp & VMX_EP4TA_MASK) : 0;
     cpu_update_mode(cpu);
-    vmx_flush_tlb(cpu);
+    vmx_entry_exit_flush(cpu);
     uint32_t bad_msr = load_entry_msrs(cpu, x);
     if (bad_msr) {
         x->nonroot = false;

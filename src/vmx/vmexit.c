@@ -19,9 +19,12 @@ static uint32_t seg_field(uint32_t first, int seg)
     return first + 2u * (uint32_t)seg;
 }
 
-void vmx_flush_tlb(cpu_t *cpu)
+/* VM entries and exits drop VPID 0's translations unless "enable VPID"
+ * tags the guest's apart (§27.3.2.5, §28.5.5). */
+void vmx_entry_exit_flush(cpu_t *cpu)
 {
-    mmu_flush_all(cpu);
+    if (!(cpu->vmx->proc2 & PROC2_VPID))
+        mmu_flush_vpid(cpu, 0, false);
 }
 
 /* ---- saving guest state (§28.3) ---- */
@@ -164,10 +167,12 @@ void vmx_exit_load_host(cpu_t *cpu)
     cpu->halted = false;
     cpu->irq_shadow_end = 0;
     if (x->api) {
-        vmx_flush_tlb(cpu);
+        vmx_entry_exit_flush(cpu);
         return;        /* the root side is C code: the vCPU keeps the guest state (and its EPT) */
     }
     x->ept = false;
+    cpu->tlb_vpid = 0;
+    cpu->tlb_ep4ta = 0;
     cpu->cr0 = vmr(x, VMCS_HOST_CR0) | CR0_ET;
     cpu->cr3 = vmr(x, VMCS_HOST_CR3);
     cpu->cr4 = vmr(x, VMCS_HOST_CR4);
@@ -187,8 +192,10 @@ void vmx_exit_load_host(cpu_t *cpu)
     cpu->r[R_RIP] = vmr(x, VMCS_HOST_RIP);
     cpu->r[R_RSP] = vmr(x, VMCS_HOST_RSP);
     cpu_set_rflags(cpu, 2);
+    if (!l && (cpu->cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE))
+        mmu_load_pdptes(cpu, cpu->cr3);         /* a PAE host (§28.5.4) */
     cpu_update_mode(cpu);
-    vmx_flush_tlb(cpu);
+    vmx_entry_exit_flush(cpu);
     load_host_msrs(cpu, x);
 }
 

@@ -16,7 +16,8 @@
      PROC_NMI_WINDOW | PROC_MOV_DR | PROC_UNCOND_IO | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |         \
      PROC_MONITOR | PROC_PAUSE | PROC_MTF | PROC_SECONDARY)
 #define PROC2_ALLOWED1 \
-    (PROC2_EPT | PROC2_DESC_TABLE | PROC2_RDTSCP | PROC2_VPID | PROC2_WBINVD | PROC2_UNRESTRICTED)
+    (PROC2_EPT | PROC2_DESC_TABLE | PROC2_RDTSCP | PROC2_VPID | PROC2_WBINVD | PROC2_UNRESTRICTED | \
+     PROC2_INVPCID)
 #define EXIT_ALLOWED1                                                                              \
     (EXIT_DEFAULT1 | EXIT_HOST_64 | EXIT_ACK_INT | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | \
      EXIT_LOAD_EFER | EXIT_SAVE_TIMER)
@@ -26,7 +27,7 @@
 #define CR0_FIXED0 0x80000021ull
 #define CR4_FIXED1                                                                                 \
     (CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP |    \
-     CR4_VMXE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
+     CR4_VMXE | CR4_PCIDE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 
 /* IA32_VMX_BASIC (§A.1): revision, 4 KiB regions, write-back, INS/OUTS
  * information, TRUE controls. */

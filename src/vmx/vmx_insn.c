@@ -272,7 +272,7 @@ static void h_vmcall(cpu_t *cpu, const insn_t *in)
     vm_fail(cpu, x, VMERR_VMCALL_IN_ROOT);   /* no dual-monitor treatment */
 }
 
-/* ---- INVEPT, INVVPID (translations are flushed whole) ---- */
+/* ---- INVEPT, INVVPID (§29.3.3) ---- */
 
 static uint32_t inv_info(const insn_t *in)
 {
@@ -290,7 +290,11 @@ static void h_invept(cpu_t *cpu, const insn_t *in)
         vm_fail(cpu, x, VMERR_INVALID_OPERAND);
         return;
     }
-    vmx_flush_tlb(cpu);
+    /* Single-context: the combined mappings of that EP4TA, for every VPID
+     * and PCID; all-context: every combined mapping. */
+    tlb_inv_t w = { .vpid = -1, .pcid = -1, .ep4ta = type == 1 ? (eptp & VMX_EP4TA_MASK) : TLB_ANY,
+                    .ept_only = true, .lin = TLB_ANY };
+    mmu_tlb_invalidate(cpu, &w);
     vm_succeed(cpu);
 }
 
@@ -307,10 +311,11 @@ static void h_invvpid(cpu_t *cpu, const insn_t *in)
         vm_fail(cpu, x, VMERR_INVALID_OPERAND);
         return;
     }
-    if (type == 0)
-        mmu_flush_page(cpu, lin);
-    else
-        vmx_flush_tlb(cpu);
+    /* 0: one address, 1: one VPID, 2: every VPID but 0, 3: one VPID
+     * keeping its global translations. */
+    tlb_inv_t w = { .vpid = type == 2 ? -1 : (int)(d0 & 0xffff), .guests_only = type == 2, .pcid = -1,
+                    .ep4ta = TLB_ANY, .lin = type == 0 ? lin & ~0xfffull : TLB_ANY, .keep_global = type == 3 };
+    mmu_tlb_invalidate(cpu, &w);
     vm_succeed(cpu);
 }
 

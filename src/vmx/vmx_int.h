@@ -10,6 +10,7 @@
 
 #define VMX_PHYS_BITS 40
 #define VMX_PHYS_RSVD (~0ull << VMX_PHYS_BITS)
+#define VMX_EP4TA_MASK (~VMX_PHYS_RSVD & ~0xfffull)    /* EPTP bits 51:12 tag combined mappings */
 
 /* ---- vmcs.c (SDM Vol.3C §25.11, Appendix B) ---- */
 
@@ -87,8 +88,8 @@ void vmx_exit_load_host(cpu_t *cpu);
 void vmx_save_guest(cpu_t *cpu);
 /* Exit reason, qualification and information fields; the trace event. */
 void vmx_record_exit(cpu_t *cpu, const exit_info_t *e);
-/* Flush all cached translations (VPID/EPT flush policy: everything). */
-void vmx_flush_tlb(cpu_t *cpu);
+/* The TLB flush of a VM entry or exit without VPIDs (§27.3.2.5, §28.5.5). */
+void vmx_entry_exit_flush(cpu_t *cpu);
 
 /* ---- intercept.c ---- */
 

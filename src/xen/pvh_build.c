@@ -280,9 +280,10 @@ static void seg(cpu_t *cpu, int s, uint16_t sel, uint64_t base, uint32_t limit, 
 }
 
 /* Controls as Xen's VMX code sets them for a PVH guest: EPT with
- * unrestricted guest, HLT and every port access exit, MSRs outside the
- * bitmap exit, CR0.NE and CR4.VMXE owned by the hypervisor (the guest sees
- * its own values through the read shadows). */
+ * unrestricted guest, a VPID per vCPU (so VM exits keep the guest's TLB),
+ * INVPCID, HLT and every port access exit, MSRs outside the bitmap exit,
+ * CR0.NE and CR4.VMXE owned by the hypervisor (the guest sees its own
+ * values through the read shadows). */
 static void write_controls(xen_pvh_t *h, cpu_t *cpu)
 {
     xen_pvh_vmwrite(cpu, VMCS_PIN_CTLS, ctl(MSR_VMX_TRUE_PIN, 0));
@@ -291,7 +292,9 @@ static void write_controls(xen_pvh_t *h, cpu_t *cpu)
                                                PROC_MONITOR | PROC_SECONDARY) &
                         ~(uint32_t)(PROC_CR3_LOAD | PROC_CR3_STORE | PROC_INVLPG | PROC_RDTSC));
     xen_pvh_vmwrite(cpu, VMCS_PROC_CTLS2,
-                    ctl(MSR_VMX_PROCBASED2, PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP));
+                    ctl(MSR_VMX_PROCBASED2,
+                        PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_VPID | PROC2_INVPCID));
+    xen_pvh_vmwrite(cpu, VMCS_VPID, 1u + (unsigned)cpu->id);
     xen_pvh_vmwrite(cpu, VMCS_EXIT_CTLS,
                     ctl(MSR_VMX_TRUE_EXIT, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
                                                EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));

@@ -1024,6 +1024,8 @@ static const struct form int_forms[] = {
     { .name = "lidt_m", .map = MAP_0F, .op = 0x01, .reg = 3, .rm = RM_MEM, .osz = OS64, .msize = 10, .flags = F_DEF64 },
     { .name = "lmsw_rm", .map = MAP_0F, .op = 0x01, .reg = 6, .rm = RM_BOTH, .osz = OS32, .msize = 2 },
     { .name = "invlpg_m", .map = MAP_0F, .op = 0x01, .reg = 7, .rm = RM_MEM, .osz = OS32, .msize = 1, .flags = F_NOACCESS },
+    { .name = "invpcid_r_m", .map = MAP_0F38, .op = 0x82, .reg = REG_GPR, .rm = RM_MEM, .osz = OS64, .msize = 16,
+      .mprefix = 0x66, .flags = F_DEF64 | F_NOACCESS },
     { .name = "lldt_rm", .map = MAP_0F, .op = 0x00, .reg = 2, .rm = RM_BOTH, .osz = OS32, .msize = 2 },
     { .name = "ltr_rm", .map = MAP_0F, .op = 0x00, .reg = 3, .rm = RM_BOTH, .osz = OS32, .msize = 2 },
 

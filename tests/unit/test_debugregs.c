@@ -33,7 +33,7 @@ START_TEST(nothing_enabled_costs_nothing)
     ck_assert_int_eq(cpu_run(cpu, 100), STOP_HALT);
     ck_assert_uint_eq(cpu->watch_flags & 2, 0);
     ck_assert(!cpu->db_data);
-    ck_assert_ptr_eq(cpu->tlb, cpu->tlb_sets[0]);
+    ck_assert_ptr_eq(cpu->tlb, cpu->tlb_cur->sets[0]);
 }
 END_TEST
 
@@ -65,7 +65,7 @@ START_TEST(data_breakpoint_write)
     cpu->dr[7] = 0x400 | 0x4 | 1u << 20;        /* L1, write, 1 byte */
     expect_db(TVM_CODE + 4, 0x2);
     ck_assert(cpu->db_data);
-    ck_assert_ptr_eq(cpu->tlb, cpu->tlb_sets[2]);
+    ck_assert_ptr_eq(cpu->tlb, cpu->tlb_nofill);
     cpu->dr[7] = 0x400;
     ck_assert_int_eq(cpu_run(cpu, 100), STOP_HALT);
     ck_assert(!cpu->db_data);

@@ -1,6 +1,6 @@
 /* The local APIC (SDM Vol.3A ch.11): x2APIC MSR rules, mode transitions,
- * the timer in virtual time, HLT waking on the timer, TPR/PPR, and
- * INIT/SIPI between two vCPUs. */
+ * the timer in virtual time, HLT waking on the timer, TPR/PPR, INIT/SIPI
+ * between two vCPUs, NMI blocking and lowest-priority IPIs. */
 #include "testvm.h"
 
 #include "xenemu/lapic.h"
@@ -194,6 +194,166 @@ START_TEST(init_sipi)
 }
 END_TEST
 
+/* ---- NMIs (SDM Vol.3A §6.7, §6.8.3) ---- */
+
+/* Run on through STOP_EVENT (an IPI arrived), as a vCPU loop does. */
+static enum cpu_stop run_on(uint64_t budget)
+{
+    enum cpu_stop s;
+    for (int i = 0; (s = cpu_run(cpu, budget)) == STOP_EVENT && i < 10; i++)
+        ;
+    return s;
+}
+
+/* x2APIC ICR: NMI to APIC ID 0 (the test vCPU), physical. */
+static const uint8_t nmi_self[] = {
+    0xb9, 0x30, 0x08, 0x00, 0x00,          /* mov ecx, 0x830 */
+    0xb8, 0x00, 0x04, 0x00, 0x00,          /* mov eax, 0x400 */
+    0x31, 0xd2,                            /* xor edx, edx */
+};
+
+/* An NMI blocks NMIs until IRET; of two sent meanwhile, one stays latched
+ * and comes right after the IRET, at the boundary IRET returned to. IF = 0
+ * throughout: it does not mask NMIs; an NMI wakes HLT. */
+START_TEST(nmi_blocked_until_iret)
+{
+    uint8_t prog[sizeof nmi_self + 4];
+    memcpy(prog, nmi_self, sizeof nmi_self);
+    memcpy(prog + sizeof nmi_self, "\x0f\x30\xf4\xf4", 4);          /* wrmsr; hlt; hlt */
+    static const uint8_t handler[] = {
+        0x49, 0xff, 0xc0,                  /* inc r8 */
+        0x49, 0x83, 0xf8, 0x01,            /* cmp r8, 1 */
+        0x75, 0x0d,                        /* jne second */
+        0x4c, 0x8b, 0x24, 0x24,            /* mov r12, [rsp]: where the first returns */
+        0x0f, 0x30, 0x0f, 0x30,            /* wrmsr; wrmsr: two more NMIs */
+        0x4d, 0x89, 0xc1,                  /* mov r9, r8: no nesting so far */
+        0x48, 0xcf,                        /* iretq */
+        0x4c, 0x8b, 0x1c, 0x24,            /* second: mov r11, [rsp] */
+        0x48, 0xcf,                        /* iretq */
+    };
+    tvm_code(TVM_CODE, prog, sizeof prog);
+    tvm_code(TVM_HANDLERS, handler, sizeof handler);
+    tvm_idt64(EXC_NMI, TVM_CS64, TVM_HANDLERS, 0xe, 0, 0);
+    to_x2apic();
+    cpu->rflags &= ~(uint64_t)F_IF;
+    cpu->r[R_R8] = cpu->r[R_R9] = cpu->r[R_R11] = cpu->r[R_R12] = 0;
+    ck_assert_int_eq(run_on(1000), STOP_HALT);
+    ck_assert_uint_eq(cpu->r[R_R9], 1);
+    ck_assert_uint_eq(cpu->r[R_R8], 2);                    /* exactly one more */
+    ck_assert_uint_ne(cpu->r[R_R12], 0);
+    ck_assert_uint_eq(cpu->r[R_R11], cpu->r[R_R12]);       /* right after the IRET */
+    ck_assert(!cpu->apic.nmi_pending && !cpu->nmi_blocked);
+    ck_assert_uint_eq(cpu->r[R_RIP], TVM_CODE + sizeof nmi_self + 3);
+    /* Halted with IF = 0: an NMI from elsewhere wakes it. */
+    lapic_accept(cpu, 4, 0, false);
+    ck_assert_int_eq(run_on(1000), STOP_HALT);
+    ck_assert_uint_eq(cpu->r[R_R8], 3);
+    ck_assert_uint_eq(cpu->r[R_R11], TVM_CODE + sizeof nmi_self + 3);
+    ck_assert_uint_eq(cpu->r[R_RIP], TVM_CODE + sizeof nmi_self + 4);
+}
+END_TEST
+
+/* STI (with IF = 0) and MOV SS hold an NMI for one instruction (Vol.3C
+ * Table 25-3; Vol.2B STI). The handler records RBX. */
+START_TEST(nmi_waits_for_shadow)
+{
+    static const uint8_t prog[] = {
+        0xfb,                              /* sti */
+        0x48, 0xff, 0xc3,                  /* inc rbx */
+        0x48, 0xff, 0xc3,                  /* inc rbx */
+        0xf4,                              /* hlt */
+        0x66, 0x8c, 0xd0,                  /* mov ax, ss */
+        0x8e, 0xd0,                        /* mov ss, ax */
+        0x48, 0xff, 0xc3,                  /* inc rbx */
+        0xf4,                              /* hlt */
+    };
+    static const uint8_t handler[] = { 0x49, 0x89, 0xdd, 0x48, 0xcf };   /* mov r13, rbx; iretq */
+    tvm_code(TVM_CODE, prog, sizeof prog);
+    tvm_code(TVM_HANDLERS, handler, sizeof handler);
+    tvm_idt64(EXC_NMI, TVM_CS64, TVM_HANDLERS, 0xe, 0, 0);
+    cpu->rflags &= ~(uint64_t)F_IF;
+    cpu->r[R_RBX] = 0;
+    cpu->r[R_R13] = 99;
+    ck_assert_int_eq(cpu_run(cpu, 1), STOP_BUDGET);        /* STI retired */
+    lapic_accept(cpu, 4, 0, false);
+    ck_assert_int_eq(run_on(100), STOP_HALT);
+    ck_assert_uint_eq(cpu->r[R_R13], 1);                   /* after one INC, not before */
+    ck_assert_uint_eq(cpu->r[R_RBX], 2);
+    cpu->halted = false;
+    cpu->r[R_RIP] = TVM_CODE + 8;
+    ck_assert_int_eq(cpu_run(cpu, 2), STOP_BUDGET);        /* MOV SS retired */
+    lapic_accept(cpu, 4, 0, false);
+    ck_assert_int_eq(run_on(100), STOP_HALT);
+    ck_assert_uint_eq(cpu->r[R_R13], 3);
+}
+END_TEST
+
+/* ---- lowest-priority IPIs (SDM Vol.3A §11.6.2.4) ---- */
+
+static bool irr_has(const cpu_t *c, unsigned v)
+{
+    return (c->apic.irr[v >> 5] >> (v & 31)) & 1;
+}
+
+/* Which vCPUs got vector v, as a bit mask; clears their IRR bits. */
+static unsigned got(machine_t *m, unsigned v)
+{
+    unsigned mask = 0;
+    for (int i = 0; i < m->ncpu; i++)
+        if (irr_has(m->cpu[i], v)) {
+            mask |= 1u << i;
+            m->cpu[i]->apic.irr[v >> 5] &= ~(1u << (v & 31));
+        }
+    return mask;
+}
+
+/* Four vCPUs, flat logical IDs 1 << n. One APIC takes the interrupt: the
+ * lowest PPR, then the lowest APIC ID. */
+START_TEST(lowest_priority_ipi)
+{
+    machine_t m4;
+    ck_assert_int_eq(machine_init(&m4, 4), 0);
+    cpu_t *src = m4.cpu[0];
+    for (int i = 0; i < 4; i++) {
+        lapic_mmio_write(m4.cpu[i], 0xf0, 0x1ff);
+        lapic_mmio_write(m4.cpu[i], 0xd0, 1u << (24 + i));
+    }
+    static const uint32_t tpr[4] = { 0x00, 0x30, 0x10, 0x20 };
+    for (int i = 0; i < 4; i++)
+        lapic_mmio_write(m4.cpu[i], 0x80, tpr[i]);
+    lapic_mmio_write(src, 0x310, 0x0eu << 24);             /* logical: vCPUs 1-3 */
+    lapic_mmio_write(src, 0x300, 0x941);                   /* lowest priority, logical, 0x41 */
+    ck_assert_uint_eq(got(&m4, 0x41), 1u << 2);            /* TPR 0x10 */
+    /* Equal priorities: the lowest APIC ID. */
+    for (int i = 1; i < 4; i++)
+        lapic_mmio_write(m4.cpu[i], 0x80, 0x20);
+    lapic_mmio_write(src, 0x300, 0x941);
+    ck_assert_uint_eq(got(&m4, 0x41), 1u << 1);
+    /* An interrupt in service raises PPR: vCPU 1 (0x60 in ISR) is passed over. */
+    lapic_raise_irq(m4.cpu[1], 0x60);
+    lapic_ack(m4.cpu[1], 0x60);
+    lapic_mmio_write(src, 0x300, 0x941);
+    ck_assert_uint_eq(got(&m4, 0x41), 1u << 2);
+    /* All excluding self: one of the others, though the sender's TPR is 0. */
+    lapic_mmio_write(src, 0x300, 0xc0941);
+    ck_assert_uint_eq(got(&m4, 0x41), 1u << 2);
+    /* Logical broadcast: the sender competes too, and wins at TPR 0. */
+    lapic_mmio_write(src, 0x310, 0xffu << 24);
+    lapic_mmio_write(src, 0x300, 0x941);
+    ck_assert_uint_eq(got(&m4, 0x41), 1u << 0);
+    /* Not supported: physical broadcast, self, all including self. */
+    lapic_mmio_write(src, 0x300, 0x141);
+    lapic_mmio_write(src, 0x300, 0x40141);
+    lapic_mmio_write(src, 0x300, 0x80141);
+    ck_assert_uint_eq(got(&m4, 0x41), 0);
+    /* Physical, one APIC: that one. */
+    lapic_mmio_write(src, 0x310, 3u << 24);
+    lapic_mmio_write(src, 0x300, 0x141);
+    ck_assert_uint_eq(got(&m4, 0x41), 1u << 3);
+    machine_destroy(&m4);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lapic");
@@ -206,6 +366,9 @@ int main(void)
     tcase_add_test(tc, hlt_wakes_on_timer);
     tcase_add_test(tc, sti_shadow_and_tpr);
     tcase_add_test(tc, init_sipi);
+    tcase_add_test(tc, nmi_blocked_until_iret);
+    tcase_add_test(tc, nmi_waits_for_shadow);
+    tcase_add_test(tc, lowest_priority_ipi);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

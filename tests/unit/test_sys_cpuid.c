@@ -70,7 +70,7 @@ START_TEST(leaf1_features)
                    BIT(24) /* FXSR */ | BIT(25) /* SSE */ | BIT(26) /* SSE2 */;
     uint32_t ecx = BIT(0) /* SSE3 */ | BIT(5) /* VMX */ | BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ |
                    BIT(20) /* SSE4.2 */ | BIT(21) /* x2APIC */ | BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ |
-                   BIT(24) /* TSC-deadline */ | BIT(26) /* XSAVE */;
+                   BIT(17) /* PCID */ | BIT(24) /* TSC-deadline */ | BIT(26) /* XSAVE */;
     ck_assert_uint_eq(r[EDX], edx);
     ck_assert_uint_eq(r[ECX], ecx);
     /* OSXSAVE mirrors CR4. */
@@ -87,7 +87,8 @@ START_TEST(leaf7_and_extended_features)
     cpuid(7, 0, r);
     ck_assert_uint_eq(r[EAX], 0);
     ck_assert_uint_eq(r[EBX], BIT(3) /* BMI1 */ | BIT(6) /* FDP_EXCPTN_ONLY */ | BIT(7) /* SMEP */ |
-                                  BIT(8) /* BMI2 */ | BIT(13) /* FCS/FDS deprecated */ | BIT(19) /* ADX */ |
+                                  BIT(8) /* BMI2 */ | BIT(10) /* INVPCID */ | BIT(13) /* FCS/FDS deprecated */ |
+                                  BIT(19) /* ADX */ |
                                   BIT(20) /* SMAP */);
     ck_assert_uint_eq(r[ECX], BIT(2) /* UMIP */);
     ck_assert_uint_eq(r[EDX], BIT(26) /* IBRS/IBPB */ | BIT(27) /* STIBP */ |

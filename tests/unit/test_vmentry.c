@@ -493,6 +493,37 @@ START_TEST(nmi_window_after_iret)
 }
 END_TEST
 
+/* Without NMI exiting an NMI goes through the guest's IDT, gated by the
+ * guest's blocking by NMI (interruptibility bit 3, Table 25-3), which its
+ * delivery sets (SDM Vol.3A §6.7.1). */
+START_TEST(nmi_to_guest_idt_blocking)
+{
+    static const uint8_t prog[] = { 0x48, 0xff, 0xc0, 0xf4 };      /* inc rax; hlt */
+    static const uint8_t handler[] = { 0xf4 };                     /* hlt */
+    code(G_CODE, prog, sizeof prog);
+    code(G_HANDLER, handler, sizeof handler);
+    put64(G_IDT + 16 * EXC_NMI, (G_HANDLER & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
+                                    ((uint64_t)(G_HANDLER >> 16) << 48));
+    cpu->r[R_RAX] = 0;
+    cpu->apic.nmi_pending = true;
+    wr(VMCS_GUEST_INTERRUPTIBILITY, 8);                            /* blocked: the NMI waits */
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE + 3);
+    ck_assert_uint_eq(cpu->r[R_RAX], 1);
+    ck_assert(cpu->apic.nmi_pending);
+    ck_assert_uint_eq(rd(VMCS_GUEST_INTERRUPTIBILITY) & 8, 8);
+    wr(VMCS_GUEST_RIP, G_CODE);
+    wr(VMCS_GUEST_INTERRUPTIBILITY, 0);                            /* open: taken at once */
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_HANDLER);
+    ck_assert_uint_eq(cpu->r[R_RAX], 1);
+    ck_assert(!cpu->apic.nmi_pending);
+    ck_assert_uint_eq(rd(VMCS_GUEST_INTERRUPTIBILITY) & 8, 8);     /* blocked until IRET */
+}
+END_TEST
+
 /* REP OUTSB: string and REP bits, the linear address of the source and
  * the instruction information (address size, segment) (Table 28-5). */
 START_TEST(string_io_exit)
@@ -641,6 +672,45 @@ START_TEST(pae_guest_pdptes_from_vmcs)
 }
 END_TEST
 
+/* Translations are tagged with the VPID (§29.1): without "enable VPID"
+ * every VM entry and exit drops VPID 0's; with it, the guest's survive
+ * them, so a PDE changed without INVVPID may still be used (§29.3.3). */
+START_TEST(vpid_tags_guest_translations)
+{
+    enum { LIN = 0x40000000, PD1 = G_PML4 + 0x3000, FRAME_A = 0x200000, FRAME_B = 0x400000 };
+    static const uint8_t prog[] = { 0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x00, 0x40,   /* mov rax, [LIN] */
+                                    0xf4,                                             /* hlt */
+                                    0x48, 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x00, 0x40,   /* mov rbx, [LIN] */
+                                    0xf4 };
+    code(G_CODE, prog, sizeof prog);
+    put64(FRAME_A, 0xaaaa);
+    put64(FRAME_B, 0xbbbb);
+    put64(G_PML4 + 0x1000 + 8, PD1 | 3);
+    for (int vpid = 0; vpid <= 1; vpid++) {
+        if (vpid) {
+            wr(VMCS_PROC_CTLS2, PROC2_EPT | PROC2_VPID);
+            wr(VMCS_VPID, 7);
+        }
+        put64(PD1, FRAME_A | 0x83);
+        wr(VMCS_GUEST_RIP, G_CODE);
+        vmx_exit_t e = run();
+        ck_assert_uint_eq(e.reason, EXIT_HLT);
+        ck_assert_uint_eq(cpu->r[R_RAX], 0xaaaa);
+        put64(PD1, FRAME_B | 0x83);            /* no invalidation */
+        skip_insn(&e);
+        e = run();
+        ck_assert_uint_eq(e.reason, EXIT_HLT);
+        ck_assert_uint_eq(cpu->r[R_RBX], vpid ? 0xaaaa : 0xbbbb);
+    }
+    /* VPID 7's translations are not VPID 8's. */
+    wr(VMCS_VPID, 8);
+    wr(VMCS_GUEST_RIP, G_CODE);
+    vmx_exit_t e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    ck_assert_uint_eq(cpu->r[R_RAX], 0xbbbb);
+}
+END_TEST
+
 /* ---- the VMX instructions executed by a root-mode program ---- */
 
 /* 64-bit root mode with CR4.VMXE and IA32_FEATURE_CONTROL set up. */
@@ -729,10 +799,12 @@ int main(void)
     tcase_add_test(tc, preemption_timer_and_window);
     tcase_add_test(tc, unrestricted_real_mode_guest);
     tcase_add_test(tc, pae_guest_pdptes_from_vmcs);
+    tcase_add_test(tc, vpid_tags_guest_translations);
     tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, task_switch_exit);
     tcase_add_test(tc, probe_through_ept_after_exit);
     tcase_add_test(tc, nmi_window_after_iret);
+    tcase_add_test(tc, nmi_to_guest_idt_blocking);
     tcase_add_test(tc, string_io_exit);
     tcase_add_test(tc, budget_and_kick);
     tcase_add_test(tc, tsc_offsetting);
