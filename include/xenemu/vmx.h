@@ -161,6 +161,7 @@ typedef struct vmx {
     bool injecting;         /* the next delivery is the VM-entry event (its instruction length) */
     bool window_watch;      /* interrupt window requested while IF = 0: check after each instruction */
     bool probing;           /* inside mmu_probe (vmx_set_probing) */
+    uint16_t sipi_exit;     /* 0x100 | vector: a SIPI reached the wait-for-SIPI guest */
     uint32_t vec_info, vec_err, vec_len;   /* event being delivered (IDT-vectoring format) */
     uint64_t entry_icount;  /* retired instructions at VM entry (monitor trap flag) */
     uint64_t vmxon_ptr;
@@ -203,7 +204,19 @@ static inline bool vmx_api_exited(const cpu_t *cpu)
  * operation it is a VM exit (vmx_between_blocks). */
 static inline bool vmx_init_blocked(const cpu_t *cpu)
 {
-    return cpu->vmx && cpu->vmx->on && !cpu->vmx->nonroot;
+    return cpu->vmx && cpu->vmx->on && (!cpu->vmx->nonroot || cpu->apic.wait_sipi);
+}
+
+/* A SIPI to a guest in the wait-for-SIPI activity state: a VM exit
+ * (SDM Vol.3C §26.2); other guests discard SIPIs. */
+static inline void vmx_sipi(cpu_t *cpu, unsigned vector)
+{
+    if (!cpu->apic.wait_sipi)
+        return;
+    cpu->apic.wait_sipi = false;
+    cpu->halted = false;
+    cpu->vmx->sipi_exit = (uint16_t)(0x100 | (vector & 0xff));
+    cpu->pending_events = true;
 }
 
 /* Exception and software-event intercepts (interrupt.c): a VM exit through

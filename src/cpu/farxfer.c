@@ -177,16 +177,21 @@ static void far_gate(cpu_t *cpu, uint16_t sel, uint64_t gd, bool call)
     seg_t cs, ss;
     desc_to_seg(d, g.target, &cs);
     uint64_t off = trunc_op(g.off, g.size);
-    if (!target_ok(cpu, &cs, off))
-        cpu_gp0(cpu);
+    /* The new stack's checks (#TS, #SS) and its room (#SS) come before
+     * the gate's EIP is checked against the code limit (SDM Vol.2A CALL,
+     * MORE-PRIVILEGE and SAME-PRIVILEGE under CALL-GATE). */
     frame_t f;
     if (inner) {
         gate_inner_frame(cpu, &g, dpl, &f, &ss, &ssd);
+        frame_check_room(cpu, &f);
     } else if (call) {
         frame_init_current(cpu, &f, 0);
         frame_push(&f, cpu->seg[SEG_CS].sel, g.size);
         frame_push(&f, trunc_op(cpu->r[R_RIP], g.size), g.size);
+        frame_check_room(cpu, &f);
     }
+    if (!target_ok(cpu, &cs, off))
+        cpu_gp0(cpu);
     desc_set_accessed(cpu, g.target, &d);
     if (inner && g.size != 8)
         desc_set_accessed(cpu, ss.sel, &ssd);

@@ -2,6 +2,7 @@
  * through the ICR (SDM Vol.3A §11.5, §11.6, §11.8); INIT and SIPI start
  * application processors (SDM Vol.3A §9.4). */
 #include "lapic_impl.h"
+#include "xenemu/vmx.h"
 
 /* ICR fields (SDM Vol.3A Figure 11-12). */
 enum { DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_SIPI = 6 };
@@ -63,6 +64,10 @@ void lapic_accept(cpu_t *cpu, unsigned mode, unsigned vector, bool level)
         cpu->pending_events = true;
         break;
     case DM_SIPI:
+        if (vmx_nonroot(cpu)) {
+            vmx_sipi(cpu, vector);
+            break;
+        }
         if (!cpu->apic.wait_sipi)
             break;                        /* ignored unless waiting (§9.4.4) */
         cpu->apic.wait_sipi = false;

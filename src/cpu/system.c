@@ -103,6 +103,19 @@ static bool slot_ok(const frame_t *f, uint64_t off, unsigned size)
     return last <= f->limit;
 }
 
+/* frame_write's limit checks alone, for a far CALL through a call gate,
+ * which checks the room on the new stack before the gate's EIP (SDM Vol.2A
+ * CALL, MORE-/SAME-PRIVILEGE). */
+void frame_check_room(cpu_t *cpu, const frame_t *f)
+{
+    uint64_t sp = f->sp;
+    for (unsigned i = 0; i < f->n; i++) {
+        sp = wrap_sp(f->width, sp - f->slot[i].size);
+        if (!slot_ok(f, sp, f->slot[i].size))
+            cpu_raise_err(cpu, EXC_SS, f->err);
+    }
+}
+
 static uint64_t frame_translate(cpu_t *cpu, const frame_t *f, uint64_t lin)
 {
     return f->user ? mmu_translate(cpu, lin, ACC_WRITE) : mmu_translate_sys(cpu, lin, ACC_WRITE);

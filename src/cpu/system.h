@@ -119,6 +119,8 @@ void frame_init(frame_t *f, const seg_t *ss, uint64_t sp, unsigned width, bool u
 void frame_init_current(cpu_t *cpu, frame_t *f, uint32_t err);
 void frame_push(frame_t *f, uint64_t v, unsigned size);
 void frame_write(cpu_t *cpu, const frame_t *f);
+/* frame_write's stack-limit checks only (#SS), writing nothing. */
+void frame_check_room(cpu_t *cpu, const frame_t *f);
 /* The stack pointer after the pushes (upper bits kept for 16-bit stacks). */
 uint64_t frame_sp(const frame_t *f);
 

@@ -352,10 +352,12 @@ static bool rip_rflags_ok(const vmx_t *x, const gctx_t *c)
 static bool events_ok(const vmx_t *x)
 {
     uint64_t act = vmr(x, VMCS_GUEST_ACTIVITY), intr = vmr(x, VMCS_GUEST_INTERRUPTIBILITY);
-    if (act > 1)
-        return false;                        /* only active and HLT are supported */
+    if (act == 2 || act > 3)
+        return false;                        /* active, HLT and wait-for-SIPI are supported */
     if (act == 1 && ((vmr(x, VMCS_GUEST_SS_AR) & SEGA_DPL) >> SEGA_DPL_SHIFT) != 0)
         return false;
+    if (act == 3 && (vmr(x, VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+        return false;                        /* nothing can be injected into wait-for-SIPI */
     if ((intr & ~0x1full) || (intr & 3) == 3)
         return false;
     if (!(vmr(x, VMCS_GUEST_RFLAGS) & F_IF) && (intr & 1))
@@ -462,6 +464,9 @@ static void load_guest(cpu_t *cpu, vmx_t *x)
     cpu->irq_shadow_end = (intr & 3) ? cpu_retired(cpu) + 1 : 0;
     x->nmi_blocked = intr & 8;
     cpu->halted = vmr(x, VMCS_GUEST_ACTIVITY) == 1;
+    /* Wait-for-SIPI: only a SIPI ends it, as a VM exit (§26.7.3, §26.2). */
+    cpu->apic.wait_sipi = vmr(x, VMCS_GUEST_ACTIVITY) == 3;
+    x->sipi_exit = 0;
     if (guest_pae(x)) {
         uint64_t e[4];
         guest_pdptes(cpu, x, e);
@@ -578,10 +583,15 @@ static bool interrupts_open(const cpu_t *cpu)
     return (cpu->rflags & F_IF) && cpu->irq_shadow_end <= cpu_retired(cpu);
 }
 
+static _Noreturn void window_exit_qual(cpu_t *cpu, uint32_t reason, uint64_t qual)
+{
+    exit_info_t e = { .reason = reason, .qual = qual };
+    vmx_exit(cpu, &e);
+}
+
 static _Noreturn void window_exit(cpu_t *cpu, uint32_t reason)
 {
-    exit_info_t e = { .reason = reason };
-    vmx_exit(cpu, &e);
+    window_exit_qual(cpu, reason, 0);
 }
 
 uint64_t vmx_stop_limit(const cpu_t *cpu, uint64_t stop)
@@ -597,7 +607,9 @@ uint64_t vmx_stop_limit(const cpu_t *cpu, uint64_t stop)
 void vmx_between_blocks(cpu_t *cpu)
 {
     vmx_t *x = cpu->vmx;
-    if (cpu->apic.init_pending) {             /* INIT signal: exit reason 3 (§26.2) */
+    if (x->sipi_exit)                         /* SIPI in wait-for-SIPI: reason 4, the vector */
+        window_exit_qual(cpu, EXIT_SIPI, x->sipi_exit & 0xff);
+    if (cpu->apic.init_pending && !cpu->apic.wait_sipi) {   /* INIT: exit reason 3 (§26.2) */
         cpu->apic.init_pending = false;
         window_exit(cpu, EXIT_INIT);
     }

@@ -44,7 +44,8 @@ static void save_segments(cpu_t *cpu, vmx_t *x)
     vmw(x, VMCS_GUEST_IDTR_LIMIT, cpu->idtr.limit);
 }
 
-/* Interruptibility (Table 25-3): blocking by STI; activity: HLT (§25.4.2). */
+/* Interruptibility (Table 25-3): blocking by STI; activity: HLT or
+ * wait-for-SIPI, which a SIPI exit still reports (§25.4.2). */
 static void save_events(cpu_t *cpu, vmx_t *x)
 {
     uint32_t intr = (uint32_t)vmr(x, VMCS_GUEST_INTERRUPTIBILITY) & ~0xbu;
@@ -53,7 +54,7 @@ static void save_events(cpu_t *cpu, vmx_t *x)
     if (x->nmi_blocked)
         intr |= 8;
     vmw(x, VMCS_GUEST_INTERRUPTIBILITY, intr);
-    vmw(x, VMCS_GUEST_ACTIVITY, cpu->halted ? 1 : 0);
+    vmw(x, VMCS_GUEST_ACTIVITY, x->sipi_exit || cpu->apic.wait_sipi ? 3 : cpu->halted ? 1 : 0);
 }
 
 static void save_timer(cpu_t *cpu, vmx_t *x)
@@ -165,6 +166,8 @@ void vmx_exit_load_host(cpu_t *cpu)
     bool l = x->exit_ctl & EXIT_HOST_64;
     x->nonroot = false;
     cpu->halted = false;
+    cpu->apic.wait_sipi = false;
+    x->sipi_exit = 0;
     cpu->irq_shadow_end = 0;
     if (x->api) {
         vmx_entry_exit_flush(cpu);

@@ -34,9 +34,9 @@
 #define BASIC_VALUE                                                                                \
     ((uint64_t)VMX_REVISION | (4096ull << 32) | (6ull << 50) | (1ull << 54) | (1ull << 55))
 
-/* IA32_VMX_MISC (§A.6): timer rate, LMA saved on exit, HLT activity state,
- * 4 CR3-target values, 512-entry MSR lists. */
-#define MISC_VALUE ((uint64_t)VMX_TIMER_SHIFT | (1ull << 5) | (1ull << 6) | (4ull << 16))
+/* IA32_VMX_MISC (§A.6): timer rate, LMA saved on exit, HLT and
+ * wait-for-SIPI activity states, 4 CR3-target values, 512-entry MSR lists. */
+#define MISC_VALUE ((uint64_t)VMX_TIMER_SHIFT | (1ull << 5) | (1ull << 6) | (1ull << 8) | (4ull << 16))
 
 /* IA32_VMX_EPT_VPID_CAP (§A.10): execute-only, 4-level walks, UC and WB,
  * 2 MiB and 1 GiB pages, INVEPT (single, all), A/D flags, INVVPID (all

@@ -122,11 +122,12 @@ static void guest64(void)
     wr(VMCS_GUEST_RSP, G_STACK);
 }
 
-static void setup(void)
+/* A machine of ncpu vCPUs; the last one runs the guest. */
+static void setup_cpus(int ncpu)
 {
-    ck_assert_int_eq(machine_init(&m, 1), 0);
+    ck_assert_int_eq(machine_init(&m, ncpu), 0);
     ck_assert_int_eq(phys_add_ram(&m.mem, 0, RAM), 0);
-    cpu = m.cpu[0];
+    cpu = m.cpu[ncpu - 1];
     cpu->deliver_exceptions = true;
     build_ept();
     build_guest_paging();
@@ -138,6 +139,11 @@ static void setup(void)
     ck_assert_int_eq(vmx_api_vmptrld(cpu, VMCS_REGION), 0);
     controls();
     guest64();
+}
+
+static void setup(void)
+{
+    setup_cpus(1);
 }
 
 static void teardown(void)
@@ -711,6 +717,44 @@ START_TEST(vpid_tags_guest_translations)
 }
 END_TEST
 
+/* Wait-for-SIPI (§24.4.2, §26.2): the guest does nothing, INIT is held
+ * pending, and a SIPI is a VM exit with its vector as the qualification
+ * that changes no register; a SIPI to a guest not waiting is discarded. */
+START_TEST(wait_for_sipi_activity)
+{
+    machine_destroy(&m);
+    setup_cpus(2);
+    cpu_t *bsp = m.cpu[0];
+    static const uint8_t hlt = 0xf4;
+    code(G_CODE, &hlt, 1);
+    vmx_exit_t e;
+    wr(VMCS_GUEST_ACTIVITY, 3);
+    wr(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI << 8 | EXC_NMI);
+    e = run();                                              /* nothing may be injected */
+    ck_assert_uint_eq(e.reason, EXIT_REASON_ENTRY_FAIL | EXIT_BAD_GUEST);
+    wr(VMCS_ENTRY_INTR_INFO, 0);
+    ck_assert_int_eq(vmx_run(cpu, 1000, &e), 0);            /* waits */
+    lapic_mmio_write(bsp, 0x310, 1u << 24);                 /* ICR: APIC ID 1 */
+    lapic_mmio_write(bsp, 0x300, 0x4500);                   /* INIT, assert */
+    ck_assert_int_eq(vmx_run(cpu, 1000, &e), 0);            /* INIT is blocked */
+    lapic_mmio_write(bsp, 0x300, 0x0612);                   /* SIPI, vector 0x12 */
+    ck_assert_int_eq(vmx_run(cpu, 1000, &e), 1);
+    ck_assert_uint_eq(e.reason, EXIT_SIPI);
+    ck_assert_uint_eq(e.qual, 0x12);
+    ck_assert_uint_eq(rd(VMCS_GUEST_ACTIVITY), 3);
+    ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE);
+    ck_assert_uint_eq(rd(VMCS_GUEST_CS_SEL), 0x08);
+    wr(VMCS_GUEST_ACTIVITY, 0);                             /* started: the held INIT exits */
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_INIT);
+    wr(VMCS_GUEST_ACTIVITY, 1);                             /* HLT: a SIPI is dropped */
+    ck_assert_int_eq(vmx_run(cpu, 1000, &e), 0);
+    lapic_mmio_write(bsp, 0x300, 0x0634);
+    ck_assert_int_eq(vmx_run(cpu, 1000, &e), 0);
+    ck_assert_uint_eq(cpu->vmx->sipi_exit, 0);
+}
+END_TEST
+
 /* ---- the VMX instructions executed by a root-mode program ---- */
 
 /* 64-bit root mode with CR4.VMXE and IA32_FEATURE_CONTROL set up. */
@@ -800,6 +844,7 @@ int main(void)
     tcase_add_test(tc, unrestricted_real_mode_guest);
     tcase_add_test(tc, pae_guest_pdptes_from_vmcs);
     tcase_add_test(tc, vpid_tags_guest_translations);
+    tcase_add_test(tc, wait_for_sipi_activity);
     tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, task_switch_exit);
     tcase_add_test(tc, probe_through_ept_after_exit);
