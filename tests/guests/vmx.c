@@ -369,6 +369,54 @@ static void vmx_instruction_exits(void)
     expect("VMCALL after the VMX instructions", EXIT_VMCALL, 0, g_vmx_done);
 }
 
+/* VPID (§29.1, §29.3.3): the guest's combined mappings survive VM exits
+ * and entries, so an EPT change without invalidation may go unseen;
+ * INVVPID drops one address or the whole VPID. Then INVPCID under
+ * "enable INVPCID" and "INVLPG exiting" (exit 58, §26.1.3), and HLT. */
+static void tlb_exits(void)
+{
+    struct { uint64_t vpid, lin; } d = { 1, pa(tlb_page) };
+    uint64_t ept_old = ept_pt[pa(tlb_page) >> 12];
+    *(volatile uint64_t *)tlb_page = 0x1111;
+    *(volatile uint64_t *)alt_page = 0x2222;
+    wr(VMCS_GUEST_RIP, pa(g_tlb_read));
+    expect("VMCALL after a read", EXIT_VMCALL, 0, g_tlb_vmcall);
+    check("the read", gregs[3], 0x1111);
+    ept_pt[pa(tlb_page) >> 12] = pa(alt_page) | EPT_RWX | EPT_WB;    /* no INVEPT */
+    wr(VMCS_GUEST_RIP, pa(g_tlb_read));
+    expect("VMCALL after a second read", EXIT_VMCALL, 0, g_tlb_vmcall);
+    check("VPID kept the guest's translation", gregs[3], 0x1111);
+    check("INVVPID individual address", invvpid(0, &d), 0);
+    wr(VMCS_GUEST_RIP, pa(g_tlb_read));
+    expect("VMCALL after INVVPID", EXIT_VMCALL, 0, g_tlb_vmcall);
+    check("INVVPID dropped the address", gregs[3], 0x2222);
+    ept_pt[pa(tlb_page) >> 12] = ept_old;
+    d.lin = 0;
+    check("INVVPID single context", invvpid(1, &d), 0);
+    wr(VMCS_GUEST_RIP, pa(g_tlb_read));
+    expect("VMCALL after INVVPID 1", EXIT_VMCALL, 0, g_tlb_vmcall);
+    check("INVVPID dropped the VPID", gregs[3], 0x1111);
+    d.vpid = 0;
+    check("INVVPID of VPID 0", invvpid(1, &d), 2);
+    check("  error 28", rd(VMCS_INSN_ERROR), VMERR_INVALID_OPERAND);
+    d.vpid = 1;
+    d.lin = 1ull << 47;
+    check("INVVPID of a non-canonical address", invvpid(0, &d), 2);
+    uint64_t proc2 = rd(VMCS_PROC_CTLS2);
+    wr(VMCS_PROC_CTLS2, proc2 | ctl(MSR_VMX_PROCBASED2, PROC2_INVPCID));
+    wr(VMCS_GUEST_RIP, pa(g_invpcid));
+    expect("INVPCID", EXIT_INVPCID, 0x10, g_invpcid_insn);
+    /* base RAX, no index, 64-bit addresses, DS, type register RDX */
+    check("INVPCID instruction info", rd(VMCS_EXIT_INSN_INFO) & 0xffc3fb83,
+          2u << 28 | 0u << 23 | 1u << 22 | 3u << 15 | 2u << 7);
+    skip(6);
+    wr(VMCS_PROC_CTLS2, proc2);
+    expect("HLT", EXIT_HLT, 0, g_hlt);
+    check("HLT: not halted on exit", rd(VMCS_GUEST_ACTIVITY), 0);
+    skip(1);
+    expect("VMCALL after HLT", EXIT_VMCALL, 0, g_after_hlt);
+}
+
 /* Exits that need no instruction: windows, the timer, a triple fault. */
 static void event_exits(void)
 {
@@ -601,6 +649,7 @@ int guest_main(const void *start_info)
     ept_exits();
     more_exits();
     vmx_instruction_exits();
+    tlb_exits();
     event_exits();
     interrupt_exits();
     entry_failures();

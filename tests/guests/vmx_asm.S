@@ -185,6 +185,23 @@ L(g_vmxoff)
 L(g_vmx_done)
     vmcall
 
+/* VPID and PCIDs (SDM Vol.3C §29.1): a read through tlb_page, then
+ * INVPCID in the guest and HLT. */
+L(g_tlb_read)
+    mov tlb_page(%rip), %rbx
+L(g_tlb_vmcall)
+    vmcall
+    jmp g_tlb_read
+L(g_invpcid)
+    mov $vmx_scratch, %eax
+    mov $2, %edx
+L(g_invpcid_insn)
+    invpcid 0x10(%rax), %rdx
+L(g_hlt)
+    hlt
+L(g_after_hlt)
+    vmcall
+
 /* Spins until the preemption timer or a window exit. */
 L(g_spin)
     jmp g_spin
@@ -250,5 +267,9 @@ L(ro_page)
     .skip 4096
 L(mc_page)
     .skip 4096
+L(tlb_page)
+    .skip 4096
+L(alt_page)
+    .skip 4096
 L(vmx_scratch)
-    .skip 16
+    .skip 32

@@ -23,6 +23,7 @@ enum {
     VMCS_INSN_ERROR = 0x4400, VMCS_EXIT_REASON = 0x4402, VMCS_EXIT_INTR_INFO = 0x4404,
     VMCS_EXIT_INSN_LEN = 0x440c, VMCS_EXIT_INSN_INFO = 0x440e,
     VMCS_GUEST_ES_LIMIT = 0x4800, VMCS_GUEST_TR_LIMIT = 0x480e, VMCS_GUEST_GDTR_LIMIT = 0x4810,
+    VMCS_GUEST_ACTIVITY = 0x4826,
     VMCS_GUEST_IDTR_LIMIT = 0x4812, VMCS_GUEST_ES_AR = 0x4814, VMCS_GUEST_CS_AR = 0x4816,
     VMCS_GUEST_FS_AR = 0x481c, VMCS_GUEST_GS_AR = 0x481e, VMCS_GUEST_LDTR_AR = 0x4820,
     VMCS_GUEST_TR_AR = 0x4822, VMCS_PREEMPT_TIMER = 0x482e,
@@ -44,14 +45,14 @@ enum {
     EXIT_VMXON = 27, EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_CR_ACCESS = 28, EXIT_DR_ACCESS = 29,
     EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_BAD_GUEST = 33, EXIT_PAUSE = 40,
     EXIT_GDTR_IDTR = 46, EXIT_LDTR_TR = 47, EXIT_EPT_VIOLATION = 48, EXIT_EPT_MISCONFIG = 49,
-    EXIT_RDTSCP = 51, EXIT_PREEMPT_TIMER = 52, EXIT_WBINVD = 54, EXIT_XSETBV = 55,
+    EXIT_RDTSCP = 51, EXIT_PREEMPT_TIMER = 52, EXIT_WBINVD = 54, EXIT_XSETBV = 55, EXIT_INVPCID = 58,
 };
 #define EXIT_REASON_FAIL 0x80000000u
 
 enum {
     VMERR_VMCALL_ROOT = 1, VMERR_VMCLEAR_VMXON = 3, VMERR_LAUNCH_NOT_CLEAR = 4, VMERR_BAD_CONTROLS = 7,
     VMERR_BAD_HOST_STATE = 8, VMERR_BAD_REVISION = 11, VMERR_BAD_FIELD = 12, VMERR_READONLY = 13,
-    VMERR_VMXON_ROOT = 15,
+    VMERR_VMXON_ROOT = 15, VMERR_INVALID_OPERAND = 28,
 };
 
 enum {
@@ -67,7 +68,7 @@ enum {
     PROC_IO_BITMAPS = 1u << 25, PROC_MSR_BITMAPS = 1u << 28, PROC_PAUSE = 1u << 30,
     PROC_SECONDARY = 1u << 31,
     PROC2_EPT = 1u << 1, PROC2_DESC_TABLE = 1u << 2, PROC2_RDTSCP = 1u << 3, PROC2_VPID = 1u << 5,
-    PROC2_WBINVD = 1u << 6, PROC2_UNRESTRICTED = 1u << 7,
+    PROC2_WBINVD = 1u << 6, PROC2_UNRESTRICTED = 1u << 7, PROC2_INVPCID = 1u << 12,
     EXIT_HOST_64 = 1u << 9, EXIT_ACK_INT = 1u << 15, EXIT_SAVE_EFER = 1u << 20, EXIT_SAVE_TIMER = 1u << 22,
     ENTRY_IA32E = 1u << 9,
 };
@@ -152,6 +153,14 @@ static inline int invept(uint64_t type, const void *desc)
     return vmx_result(cf, zf);
 }
 
+static inline int invvpid(uint64_t type, const void *desc)
+{
+    uint8_t cf, zf;
+    __asm__ volatile("invvpid %3, %2; " VMX_RESULT : "=q"(cf), "=q"(zf) : "r"(type), "m"(*(const char(*)[16])desc)
+                     : "cc", "memory");
+    return vmx_result(cf, zf);
+}
+
 /* ---- other privileged instructions ---- */
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -196,8 +205,9 @@ extern const uint8_t g_start[], g_cpuid[], g_vmcall1[], g_out[], g_in[], g_rdmsr
     g_rdtscp[], g_sgdt[], g_str[], g_vmread[], g_vmcall_end[], g_spin[], g_triple[], rm_code[],
     g_nmi_self[], g_nmi_after[], g_init_self[], g_init_after[], g_pvh32[], g_pvh_cr3[], g_pvh64[],
     g_vmx_insns[], g_vmclear[], g_vmptrld[], g_vmptrst[], g_vmwrite[], g_vmlaunch[], g_vmresume[],
-    g_vmxon[], g_invept[], g_invvpid[], g_vmxoff[], g_vmx_done[],
+    g_vmxon[], g_invept[], g_invvpid[], g_vmxoff[], g_vmx_done[], g_tlb_read[], g_tlb_vmcall[],
+    g_invpcid[], g_invpcid_insn[], g_hlt[], g_after_hlt[],
     rm_code_end[];
-extern uint8_t ro_page[], mc_page[];
+extern uint8_t ro_page[], mc_page[], tlb_page[], alt_page[];
 
 #endif
