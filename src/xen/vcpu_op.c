@@ -317,15 +317,14 @@ uint64_t xen_vcpu_timer_deadline_tsc(const xen_vcpu_t *v)
     return t > UINT64_MAX ? NO_DEADLINE : (uint64_t)t;
 }
 
+/* Xen's send_timer_event: VIRQ_TIMER if the guest bound it. Only the
+ * event it makes pending ends SCHEDOP_block or a poll (the event-channel
+ * side reports those); an unbound or masked VIRQ leaves the vCPU blocked. */
 static void fire_virq_timer(xen_vcpu_t *v)
 {
     xen_domain_t *d = v->dom;
     if (d->send_virq)
         d->send_virq(d, v->id, VIRQ_TIMER);
-    /* An event for the vCPU ends SCHEDOP_block (a poll waits for its
-     * own ports: the event-channel side reports those). */
-    if (!v->poll_nr)
-        xen_vcpu_event_wake(v, UINT32_MAX);
 }
 
 void xen_vcpu_timer_expire(xen_vcpu_t *v, uint64_t tsc)
