@@ -207,6 +207,13 @@ typedef struct cpu {
     bool halted;
     bool nmi_blocked;              /* root mode: an NMI was delivered and no IRET since
                                       (SDM Vol.3A §6.7.1); non-root uses vmx->nmi_blocked */
+    /* MONITOR/MWAIT (monitor.c; SDM Vol.3A §9.10.4): the armed 64-byte
+     * line and the MWAIT wait, which like HLT ends between blocks (exec.c)
+     * or when any store reaches the line (machine_monitor_written). */
+    uint64_t monitor_line;         /* physical address of the monitored line */
+    bool monitor_armed;            /* MONITOR armed it and no store hit it since */
+    bool mwait;                    /* waiting in MWAIT */
+    bool mwait_irq;                /* that MWAIT had ECX[0]: masked interrupts end it too */
 
     /* Run loop, interrupts and debugging (exec.c, lapic.c, debugregs.c). */
     uint64_t budget_end;           /* the caller's stop_at; stop_at may be lower (timer, shadow) */
@@ -273,6 +280,18 @@ bool cpu_deliver_exception(cpu_t *cpu);
  * fire; a deliverable interrupt wakes it at the next cpu_run). */
 void cpu_idle(cpu_t *cpu, uint64_t until);
 
+/* Does a pending interrupt end this vCPU's sleep? RFLAGS.IF, or MWAIT
+ * with ECX[0] (SDM Vol.2B MWAIT: interrupts as break events even when
+ * masked; the interrupt is not delivered then). */
+static inline bool cpu_irq_wakes(const cpu_t *cpu)
+{
+    return (cpu->rflags & F_IF) || (cpu->mwait && cpu->mwait_irq);
+}
+
+/* Disarm the address-range monitor and end an MWAIT (monitor.c): break
+ * events, INIT, and the VMX transitions that clear monitoring (VMXOFF). */
+void cpu_monitor_clear(cpu_t *cpu);
+
 /* Data breakpoints (debugregs.c): the memory slow path reports each data
  * access of the current instruction while cpu->db_data is set. */
 void cpu_debug_access(cpu_t *cpu, uint64_t lin, unsigned size, bool write);
@@ -290,6 +309,10 @@ void cpu_dump(cpu_t *cpu, FILE *f);
 void cpuid_query(cpu_t *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 /* Retired instructions per virtual second: TSC = retired * hz / this. */
 #define CPU_VIRT_IPS 1000000000ull
+
+/* CPUID.1:EAX and EDX after power-on or INIT (SDM Vol.3A §9.1.4): family
+ * 6, model 0x8F, stepping 0. */
+#define CPU_SIGNATURE 0x000806f0u
 /* The TSC (IA32_TSC) derived from retired instructions (DESIGN.md,
  * "Determinism"), before any VMX TSC offset. */
 uint64_t cpu_tsc(const cpu_t *cpu);

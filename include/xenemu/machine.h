@@ -37,4 +37,22 @@ int machine_add_ram(machine_t *m, uint64_t bytes, uint64_t low_top);
 /* A store hit a physical page holding predecoded code: drop its blocks. */
 void machine_code_written(machine_t *m, uint64_t phys);
 
+/* A store to [pa, pa+len) hit a line some vCPU monitors (MONITOR): it
+ * triggers those monitors and wakes their MWAIT (src/cpu/monitor.c). */
+void machine_monitor_written(machine_t *m, uint64_t pa, uint64_t len);
+
+/* Every store that bypasses the TLB's fast path reports here: [pa, pa+len)
+ * within one page. Costs one byte load for unwatched pages. */
+static inline void machine_phys_written(machine_t *m, uint64_t pa, uint64_t len)
+{
+    uint64_t pfn = pa >> 12;
+    if (pfn >= m->mem.ram_top >> 12 || !m->mem.code_pages[pfn])
+        return;
+    uint8_t w = m->mem.code_pages[pfn];
+    if (w & PHYS_WATCH_CODE)
+        machine_code_written(m, pa);
+    if (w & PHYS_WATCH_MONITOR)
+        machine_monitor_written(m, pa, len);
+}
+
 #endif

@@ -75,7 +75,7 @@ void mmu_flush_page(cpu_t *cpu, uint64_t lin);
 void mmu_flush_cr3(cpu_t *cpu, uint64_t new_cr3, bool no_flush);
 void mmu_flush_vpid(cpu_t *cpu, uint16_t vpid, bool keep_global);
 /* Drop write permission from every TLB entry mapping this physical page
- * (it now holds predecoded code). */
+ * (it is now watched: predecoded code or a MONITOR line). */
 void mmu_protect_code_page(cpu_t *cpu, uint64_t phys);
 
 static inline tlb_entry_t *mmu_tlb_entry(cpu_t *cpu, uint64_t lin)

@@ -26,8 +26,16 @@ typedef struct phys_mem {
     phys_region_t region[PHYS_MAX_REGIONS];   /* sorted by start, disjoint */
     int nregion;
     uint64_t ram_top;            /* end of the highest RAM region */
-    uint8_t *code_pages;         /* per RAM page below ram_top: it holds predecoded code */
+    uint8_t *code_pages;         /* per RAM page below ram_top: PHYS_WATCH_* bits */
 } phys_mem_t;
+
+/* Why stores to a RAM page are watched (phys_mem.code_pages). A page with
+ * any bit set is never writable through the software TLB, so every store
+ * reaches the slow path and machine_phys_written (machine.h). */
+enum {
+    PHYS_WATCH_CODE = 1,      /* it holds predecoded code (self-modifying code) */
+    PHYS_WATCH_MONITOR = 2,   /* a vCPU's MONITOR line lies in it (src/cpu/monitor.c) */
+};
 
 void phys_init(phys_mem_t *pm);
 void phys_destroy(phys_mem_t *pm);

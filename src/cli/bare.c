@@ -163,14 +163,15 @@ static int run_cpu(bare_t *b, cpu_t *cpu, uint64_t end)
     return -1;
 }
 
-/* Can an interrupt wake this halted vCPU right away? */
+/* Can this vCPU run right away: not asleep (HLT, MWAIT), or an event
+ * ends its sleep? (A store to an MWAIT's line ends it at once.) */
 static bool wakeable(const cpu_t *cpu)
 {
     if (cpu->apic.wait_sipi)
         return false;
-    if (!cpu->halted || cpu->apic.nmi_pending || cpu->apic.init_pending)
+    if ((!cpu->halted && !cpu->mwait) || cpu->apic.nmi_pending || cpu->apic.init_pending)
         return true;
-    return (cpu->rflags & F_IF) && lapic_pending_vector(cpu) >= 0;
+    return cpu_irq_wakes(cpu) && lapic_pending_vector(cpu) >= 0;
 }
 
 /* When every vCPU sleeps, time jumps to the earliest timer that can wake
@@ -182,7 +183,7 @@ static uint64_t next_wakeup(const machine_t *m)
         const cpu_t *c = m->cpu[i];
         if (wakeable(c))
             return c->icount;
-        if (!c->apic.wait_sipi && (c->rflags & F_IF) && c->apic.deadline < t)
+        if (!c->apic.wait_sipi && cpu_irq_wakes(c) && c->apic.deadline < t)
             t = c->apic.deadline;
     }
     return t;

@@ -67,8 +67,8 @@ static void flush_all(machine_t *m)
     memset(bc->hash, 0, (sizeof *bc->hash) << HASH_BITS);
     if (bc->page_head)
         memset(bc->page_head, 0, bc->npages * sizeof *bc->page_head);
-    if (m->mem.code_pages)
-        memset(m->mem.code_pages, 0, m->mem.ram_top >> 12);
+    for (uint64_t p = 0; m->mem.code_pages && p < m->mem.ram_top >> 12; p++)
+        m->mem.code_pages[p] &= (uint8_t)~PHYS_WATCH_CODE;   /* MONITOR lines stay watched */
     for (int i = 0; i < m->ncpu; i++)
         memset(m->cpu[i]->jcache, 0, sizeof m->cpu[i]->jcache);
 }
@@ -87,10 +87,11 @@ static block_t *alloc_block(machine_t *m, unsigned n)
 static void mark_code_page(machine_t *m, uint64_t phys)
 {
     uint64_t pfn = phys >> 12;
-    if (pfn >= m->blocks->npages || m->mem.code_pages[pfn])
+    if (pfn >= m->blocks->npages || (m->mem.code_pages[pfn] & PHYS_WATCH_CODE))
         return;
-    m->mem.code_pages[pfn] = 1;
-    for (int i = 0; i < m->ncpu; i++)
+    bool watched = m->mem.code_pages[pfn] != 0;   /* then no TLB maps it writable */
+    m->mem.code_pages[pfn] |= PHYS_WATCH_CODE;
+    for (int i = 0; !watched && i < m->ncpu; i++)
         mmu_protect_code_page(m->cpu[i], phys);
 }
 
@@ -154,7 +155,7 @@ void machine_code_written(machine_t *m, uint64_t phys)
         return;
     block_t *b = bc->page_head[pfn];
     bc->page_head[pfn] = NULL;
-    m->mem.code_pages[pfn] = 0;
+    m->mem.code_pages[pfn] &= (uint8_t)~PHYS_WATCH_CODE;
     while (b) {
         block_t *next = *page_next(b, pfn);
         b->valid = false;

@@ -19,6 +19,7 @@ static const uint16_t implemented[] = {
     X86_PCID,                                       /* src/mmu/tlb.c */
     X86_X2APIC, X86_TSC_DEADLINE,                   /* lapic.c, lapic_timer.c */
     X86_VMX,                                        /* src/vmx */
+    X86_MONITOR,                                    /* monitor.c (while MISC_ENABLE[18] is set) */
     /* leaf 7 */
     X86_BMI1, X86_SMEP, X86_BMI2, X86_ADX, X86_SMAP, X86_UMIP,
     X86_INVPCID,                                    /* privileged.c */
@@ -70,6 +71,8 @@ static void leaf_1(const cpu_t *cpu, uint32_t out[4])
     out[0] = CPU_SIGNATURE;
     out[1] = ((uint32_t)cpu->id << 24) | (1u << 16) | (8u << 8);   /* 64-byte lines */
     out[2] = feature_word(CW_1_ECX);
+    if (!cpu_monitor_enabled(cpu))
+        out[2] &= ~(1u << (X86_MONITOR % 32));   /* IA32_MISC_ENABLE[18] clear (SDM Vol.4 Table 2-2) */
     if (cpu->cr4 & CR4_OSXSAVE)
         out[2] |= 1u << (X86_OSXSAVE % 32);
     out[3] = feature_word(CW_1_EDX);
@@ -112,6 +115,14 @@ static void basic_leaf(const cpu_t *cpu, uint32_t leaf, uint32_t sub, uint32_t o
         break;
     case 1: leaf_1(cpu, out); break;
     case 2: out[0] = 1; break;              /* one iteration, no descriptors */
+    case 5:                                 /* MONITOR/MWAIT (SDM Vol.2A CPUID, Table 3-8) */
+        if (cpu_monitor_enabled(cpu)) {
+            out[0] = MONITOR_LINE;          /* smallest monitor-line size */
+            out[1] = MONITOR_LINE;          /* largest */
+            out[2] = MWAIT_ECX_EMX | MWAIT_ECX_IBE;
+            out[3] = MWAIT_EDX_SUBSTATES;
+        }
+        break;
     case 7:
         if (sub == 0) {
             out[1] = feature_word(CW_7_EBX);

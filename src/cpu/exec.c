@@ -1,7 +1,7 @@
 /* The run loop (DESIGN.md, "The run loop"): walk predecoded blocks until the
  * budget ends or something stops the vCPU. Exceptions and early block exits
  * unwind here with longjmp, so handlers pay nothing for them. Between
- * blocks: the APIC timer, interrupt acceptance, HLT and, while debugging,
+ * blocks: the APIC timer, interrupt acceptance, HLT, MWAIT and, while debugging,
  * one instruction at a time (SDM Vol.3A §6.8, ch.11, ch.18). */
 #include <string.h>
 
@@ -82,6 +82,7 @@ void cpu_reset(cpu_t *cpu)
     cpu->exc.vector = -1;
     cpu->halted = false;
     cpu->nmi_blocked = false;
+    cpu_monitor_clear(cpu);           /* INIT too: no monitor, no MWAIT */
     cpu->irq_shadow_end = cpu->db_shadow_end = 0;
     cpu->db_hits = cpu->db_pending = 0;
     cpu->db_data = false;
@@ -257,6 +258,26 @@ void cpu_iret_nmi_unblock(cpu_t *cpu)
         cpu->pending_events = true;   /* IRET ends its block: the run loop looks next */
 }
 
+/* Delivering an event ends HLT and MWAIT; an MWAIT's monitor goes too,
+ * so the next MWAIT needs a new MONITOR (returning early is allowed). */
+static void wake(cpu_t *cpu)
+{
+    cpu->halted = false;
+    if (cpu->mwait)
+        cpu_monitor_clear(cpu);
+}
+
+/* MWAIT's break events besides a store to the line (SDM Vol.2B MWAIT,
+ * Vol.3A §9.10.4): NMI, INIT, an interrupt RFLAGS.IF lets through or, with
+ * ECX[0], any pending interrupt, which is not delivered then. An NMI held
+ * by NMI blocking ends it too: an early return is always allowed. */
+static void mwait_check(cpu_t *cpu)
+{
+    if (cpu->mwait && (cpu->apic.nmi_pending || cpu->apic.init_pending ||
+                       (cpu_irq_wakes(cpu) && lapic_pending_vector(cpu) >= 0)))
+        cpu_monitor_clear(cpu);
+}
+
 /* Accept an NMI, or the APIC's highest interrupt when RFLAGS.IF is set and
  * no STI/MOV SS shadow blocks it (SDM Vol.3A §6.8.3, §11.8.4). An NMI
  * ignores IF but waits while an earlier one is unfinished (no IRET yet,
@@ -277,7 +298,7 @@ static void take_interrupt(cpu_t *cpu)
         if (!*blocked) {
             cpu->apic.nmi_pending = false;
             *blocked = true;          /* from delivery until IRET (§6.7.1) */
-            cpu->halted = false;
+            wake(cpu);
             cpu_deliver_event(cpu, EXC_NMI, EV_EXTINT, 0);
             return;
         }
@@ -292,21 +313,23 @@ static void take_interrupt(cpu_t *cpu)
     if (shadow)
         return;
     lapic_ack(cpu, v);
-    cpu->halted = false;
+    wake(cpu);
     cpu_deliver_event(cpu, v, EV_EXTINT, 0);
 }
 
-/* HLT with IF set and the timer armed within the budget: time jumps to
- * the deadline (DESIGN.md, "Determinism"). False: stay halted. */
+/* HLT or MWAIT that an interrupt can end (IF set, or MWAIT's ECX[0]) with
+ * the timer armed within the budget: time jumps to the deadline
+ * (DESIGN.md, "Determinism"). False: stay asleep. */
 static bool idle_to_timer(cpu_t *cpu)
 {
     uint64_t d = cpu->apic.deadline;
-    if (!(cpu->rflags & F_IF) || !cpu->deliver_exceptions || d >= cpu->budget_end)
+    if (!cpu_irq_wakes(cpu) || !cpu->deliver_exceptions || d >= cpu->budget_end)
         return false;
     if (d > cpu->icount)
         cpu->icount = d;
     lapic_timer_update(cpu);
     take_interrupt(cpu);
+    mwait_check(cpu);
     return true;
 }
 
@@ -346,7 +369,8 @@ static enum cpu_stop between_blocks(cpu_t *cpu)
         return STOP_HALT;
     lapic_timer_update(cpu);
     take_interrupt(cpu);
-    while (cpu->halted)
+    mwait_check(cpu);
+    while (cpu->halted || cpu->mwait)
         if (!idle_to_timer(cpu))
             return ev ? STOP_EVENT : STOP_HALT;
     plan_stop(cpu);
@@ -378,6 +402,8 @@ static enum cpu_stop after_unwind(cpu_t *cpu)
         }
         cpu->db_hits = 0;
     }
+    if (cpu->mwait && (cpu->unwind == UNWIND_EXCEPTION || cpu->unwind == UNWIND_VMEXIT))
+        cpu_monitor_clear(cpu);       /* a #DB trap after MWAIT, a VM exit: the wait is over */
     if (cpu->unwind == UNWIND_EXCEPTION) {
         if (!cpu->deliver_exceptions)
             return STOP_EXCEPTION;

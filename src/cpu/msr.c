@@ -28,9 +28,12 @@ enum {
 
 #define PHYS_ADDR_BITS 40
 #define PHYS_RSVD (~0ull << PHYS_ADDR_BITS)
-/* MISC_ENABLE at power-on: fast strings, BTS and PEBS unavailable (SDM Vol.4 Table 2-2). */
-#define MISC_ENABLE_RESET 0x1801ull
-#define MISC_ENABLE_WRITABLE 0x1ull
+/* MISC_ENABLE at power-on: fast strings, BTS and PEBS unavailable, and
+ * bit 18 ENABLE MONITOR FSM set (SDM Vol.4 Table 2-2); writable: fast
+ * strings and MONITOR FSM (clear: CPUID hides MONITOR, MONITOR/MWAIT #UD). */
+#define MISC_ENABLE_MONITOR (1ull << 18)
+#define MISC_ENABLE_RESET (0x1801ull | MISC_ENABLE_MONITOR)
+#define MISC_ENABLE_WRITABLE (0x1ull | MISC_ENABLE_MONITOR)
 /* IA32_ARCH_CAPABILITIES: RDCL_NO, SKIP_L1DFL_VMENTRY, SSB_NO, MDS_NO,
  * PSCHANGE_MC_NO, TAA_NO: an interpreter has none of those side channels. */
 #define ARCH_CAP_VALUE 0x179ull
@@ -115,6 +118,11 @@ static bool read_mtrr(const cpu_t *cpu, uint32_t index, uint64_t *v)
     else
         return false;
     return true;
+}
+
+bool cpu_monitor_enabled(const cpu_t *cpu)
+{
+    return ((cpu->misc_enable_x ^ MISC_ENABLE_RESET) & MISC_ENABLE_MONITOR) != 0;
 }
 
 bool msr_read(cpu_t *cpu, uint32_t index, uint64_t *v)

@@ -78,6 +78,7 @@ void sel_far(dctx_t *d, insn_t *in);         /* 9A, EA, CA, CB, CF, FF /3 /5 via
 void sel_int(dctx_t *d, insn_t *in);         /* CC CD CE F1 */
 void sel_io(dctx_t *d, insn_t *in);          /* E4-E7 EC-EF */
 void sel_hlt(dctx_t *d, insn_t *in);         /* F4 */
+void sel_monitor_mwait(dctx_t *d, insn_t *in); /* 0F 01 C8, C9 (monitor.c) */
 void sel_cli_sti(dctx_t *d, insn_t *in);     /* FA FB */
 void sel_grp6(dctx_t *d, insn_t *in);        /* 0F 00 */
 void sel_grp7(dctx_t *d, insn_t *in);        /* 0F 01 */

@@ -621,6 +621,7 @@ static void sel_grp7_reg(dctx_t *d, insn_t *in)
     case 0xf8: in->fn = d->mode == CM_64 ? insn_swapgs : insn_ud; return;
     case 0xf9: in->fn = h_rdtscp; return;
     case 0xc1: case 0xc2: case 0xc3: case 0xc4: sel_vmx_grp7(d, in); return;
+    case 0xc8: case 0xc9: sel_monitor_mwait(d, in); return;
     default: break;
     }
     if (d->regf == 4)
@@ -628,7 +629,7 @@ static void sel_grp7_reg(dctx_t *d, insn_t *in)
     else if (d->regf == 6)
         in->fn = h_lmsw;
     else
-        in->fn = insn_ud;     /* MONITOR/MWAIT, SVM, TSX, PKU: not in CPUID */
+        in->fn = insn_ud;     /* SVM, TSX, PKU: not in CPUID */
 }
 
 void sel_grp7(dctx_t *d, insn_t *in)

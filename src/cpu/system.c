@@ -10,12 +10,10 @@ static uint64_t sys_wrap(const cpu_t *cpu, uint64_t lin)
     return cpu_lma(cpu) ? lin : (uint32_t)lin;
 }
 
-/* A store into a page with predecoded code drops those blocks. */
-static void note_code_write(cpu_t *cpu, uint64_t pa)
+/* A store into a watched page: predecoded code, a MONITOR line. */
+static void note_code_write(cpu_t *cpu, uint64_t pa, unsigned len)
 {
-    phys_mem_t *pm = &cpu->m->mem;
-    if (pa < pm->ram_top && pm->code_pages[pa >> 12])
-        machine_code_written(cpu->m, pa);
+    machine_phys_written(cpu->m, pa, len);
 }
 
 uint64_t sys_read(cpu_t *cpu, uint64_t lin, unsigned size)
@@ -39,14 +37,14 @@ void sys_write(cpu_t *cpu, uint64_t lin, uint64_t val, unsigned size)
     uint64_t p1 = mmu_translate_sys(cpu, lin, ACC_WRITE);
     if (n1 >= size) {
         phys_write(&cpu->m->mem, p1, val, size);
-        note_code_write(cpu, p1);
+        note_code_write(cpu, p1, size);
         return;
     }
     uint64_t p2 = mmu_translate_sys(cpu, sys_wrap(cpu, lin + n1), ACC_WRITE);
     for (unsigned i = 0; i < size; i++)
         phys_write(&cpu->m->mem, i < n1 ? p1 + i : p2 + (i - n1), (val >> (8 * i)) & 0xff, 1);
-    note_code_write(cpu, p1);
-    note_code_write(cpu, p2);
+    note_code_write(cpu, p1, n1);
+    note_code_write(cpu, p2, size - n1);
 }
 
 /* ---- stack frames ---- */
@@ -125,14 +123,14 @@ static void frame_store(cpu_t *cpu, const uint64_t pa[2], uint64_t v, unsigned s
 {
     if (pa[1] == ~0ull) {
         phys_write(&cpu->m->mem, pa[0], v, size);
-        note_code_write(cpu, pa[0]);
+        note_code_write(cpu, pa[0], size);
         return;
     }
     unsigned n1 = 4096 - (unsigned)(pa[0] & 0xfff);
     for (unsigned b = 0; b < size; b++)
         phys_write(&cpu->m->mem, b < n1 ? pa[0] + b : pa[1] + (b - n1), (v >> (8 * b)) & 0xff, 1);
-    note_code_write(cpu, pa[0]);
-    note_code_write(cpu, pa[1]);
+    note_code_write(cpu, pa[0], n1);
+    note_code_write(cpu, pa[1], size - n1);
 }
 
 /* Translates every slot first, unless f->in_order asks for each slot to be

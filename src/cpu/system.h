@@ -170,7 +170,7 @@ enum cpuid_word {
 };
 #define FEAT(word, bit) ((word) * 32 + (bit))
 enum cpu_feature {
-    X86_VMX = FEAT(CW_1_ECX, 5),
+    X86_VMX = FEAT(CW_1_ECX, 5), X86_MONITOR = FEAT(CW_1_ECX, 3),
     X86_SSE3 = FEAT(CW_1_ECX, 0), X86_SSSE3 = FEAT(CW_1_ECX, 9), X86_CX16 = FEAT(CW_1_ECX, 13),
     X86_SSE41 = FEAT(CW_1_ECX, 19), X86_SSE42 = FEAT(CW_1_ECX, 20), X86_MOVBE = FEAT(CW_1_ECX, 22),
     X86_PCID = FEAT(CW_1_ECX, 17), X86_X2APIC = FEAT(CW_1_ECX, 21), X86_TSC_DEADLINE = FEAT(CW_1_ECX, 24), X86_APIC = FEAT(CW_1_EDX, 9),
@@ -200,15 +200,23 @@ void insn_cpuid(cpu_t *cpu, const insn_t *in);
 
 /* ---- TSC and MSRs (msr.c) ---- */
 
+/* IA32_MISC_ENABLE bit 18 (ENABLE MONITOR FSM, SDM Vol.4 Table 2-2):
+ * MONITOR and MWAIT exist and CPUID reports them. */
+bool cpu_monitor_enabled(const cpu_t *cpu);
+
+/* MONITOR/MWAIT as CPUID leaf 5 reports them (monitor.c): one 64-byte
+ * line size; ECX: extensions enumerated, interrupts break MWAIT even when
+ * masked; EDX: one C1 sub-state (hint EAX = 0), the only wait modelled. */
+#define MONITOR_LINE 64u
+#define MWAIT_ECX_EMX 0x1u
+#define MWAIT_ECX_IBE 0x2u
+#define MWAIT_EDX_SUBSTATES 0x10u
+
 /* Virtual TSC frequency: machine.tsc_hz, or 2 GHz when unset. */
 uint64_t cpu_tsc_hz(const cpu_t *cpu);
 
 /* XCR0 bits the model supports (x87, SSE) and the XSAVE area size. */
 #define XCR0_SUPPORTED 0x3ull
 #define XSAVE_AREA_SIZE 576u
-
-/* CPUID.1:EAX and the power-on EDX (SDM Vol.3A §9.1.4): family 6,
- * model 0x8F, stepping 0. */
-#define CPU_SIGNATURE 0x000806f0u
 
 #endif

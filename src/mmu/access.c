@@ -62,13 +62,17 @@ static uint64_t next_page(const cpu_t *cpu, uint64_t lin)
     return cpu->code_mode == CM_64 ? n : (uint32_t)n;
 }
 
+/* Watched pages (predecoded code, MONITOR lines) see the slow path's stores. */
 static void note_code_write(cpu_t *cpu, uint64_t phys, unsigned len)
 {
-    phys_mem_t *pm = &cpu->m->mem;
-    uint64_t first = phys >> 12, last = (phys + len - 1) >> 12;
-    for (uint64_t p = first; p <= last; p++)
-        if (p < pm->ram_top >> 12 && pm->code_pages[p])
-            machine_code_written(cpu->m, p << 12);
+    while (len) {
+        unsigned chunk = 4096 - (unsigned)(phys & 0xfff);
+        if (chunk > len)
+            chunk = len;
+        machine_phys_written(cpu->m, phys, chunk);
+        phys += chunk;
+        len -= chunk;
+    }
 }
 
 /* A read, or the read half of a read-modify-write (acc = ACC_WRITE: the

@@ -96,8 +96,7 @@ static void write_pte(cpu_t *cpu, uint64_t lin, uint64_t addr, uint64_t v, unsig
 {
     addr = pte_hpa(cpu, lin, addr, ACC_WRITE);
     phys_write(&cpu->m->mem, addr, v, size);
-    if (addr >> 12 < cpu->m->mem.ram_top >> 12 && cpu->m->mem.code_pages[addr >> 12])
-        machine_code_written(cpu->m, addr);
+    machine_phys_written(cpu->m, addr, size);
 }
 
 /* Set A (and D for the leaf of a write) where missing (SDM Vol.3A §4.8). */
@@ -255,8 +254,9 @@ static void translate(cpu_t *cpu, uint64_t lin, enum mmu_access acc, bool user, 
         ept_final(cpu, lin, acc, w);
 }
 
-/* Fill the TLB set of the current CPL. Pages holding code are never
- * writable through the TLB so stores reach the SMC check; MMIO never hits. */
+/* Fill the TLB set of the current CPL. Watched pages (code, MONITOR
+ * lines) are never writable through the TLB so stores reach
+ * machine_phys_written; MMIO never hits. */
 static void tlb_fill(cpu_t *cpu, uint64_t lin, const walk_t *w, bool user)
 {
     phys_mem_t *pm = &cpu->m->mem;

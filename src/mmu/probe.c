@@ -47,9 +47,7 @@ static int linear_copy(cpu_t *cpu, uint64_t lin, void *buf, size_t len, bool wri
             return -1;
         if (write) {
             memcpy(host, p, chunk);
-            for (uint64_t page = pa >> 12; page <= (pa + chunk - 1) >> 12; page++)
-                if (page < cpu->m->mem.ram_top >> 12 && cpu->m->mem.code_pages[page])
-                    machine_code_written(cpu->m, page << 12);
+            machine_phys_written(cpu->m, pa, chunk);   /* chunk stays in pa's page */
         } else {
             memcpy(p, host, chunk);
         }

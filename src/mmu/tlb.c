@@ -144,8 +144,8 @@ void mmu_flush_vpid(cpu_t *cpu, uint16_t vpid, bool keep_global)
     mmu_tlb_invalidate(cpu, &w);
 }
 
-/* Stores into a page of predecoded code must reach the SMC check, in
- * every context (another may map the page writable). */
+/* Stores into a watched page (predecoded code, a MONITOR line) must reach
+ * machine_phys_written, in every context (another may map it writable). */
 void mmu_protect_code_page(cpu_t *cpu, uint64_t phys)
 {
     uint64_t page = phys & ~0xfffull;

@@ -68,7 +68,7 @@ START_TEST(leaf1_features)
                    BIT(6) /* PAE */ | BIT(8) /* CX8 */ | BIT(9) /* APIC */ | BIT(11) /* SEP */ | BIT(12) /* MTRR */ |
                    BIT(13) /* PGE */ | BIT(15) /* CMOV */ | BIT(16) /* PAT */ | BIT(19) /* CLFSH */ | BIT(23) /* MMX */ |
                    BIT(24) /* FXSR */ | BIT(25) /* SSE */ | BIT(26) /* SSE2 */;
-    uint32_t ecx = BIT(0) /* SSE3 */ | BIT(5) /* VMX */ | BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ |
+    uint32_t ecx = BIT(0) /* SSE3 */ | BIT(3) /* MONITOR */ | BIT(5) /* VMX */ | BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ |
                    BIT(20) /* SSE4.2 */ | BIT(21) /* x2APIC */ | BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ |
                    BIT(17) /* PCID */ | BIT(24) /* TSC-deadline */ | BIT(26) /* XSAVE */;
     ck_assert_uint_eq(r[EDX], edx);
@@ -103,6 +103,20 @@ START_TEST(leaf7_and_extended_features)
     ck_assert_uint_eq(r[EDX], BIT(8));                     /* invariant TSC */
     cpuid(0x80000008, 0, r);
     ck_assert_uint_eq(r[EAX], 0x3028);                     /* 48-bit linear, 40-bit physical */
+}
+END_TEST
+
+/* Leaf 5: MONITOR/MWAIT as monitor.c implements them: 64-byte lines,
+ * extensions enumerated, interrupts break MWAIT even when masked, one C1
+ * sub-state. */
+START_TEST(leaf5_monitor)
+{
+    uint32_t r[4];
+    cpuid(5, 0, r);
+    ck_assert_uint_eq(r[EAX], 64);
+    ck_assert_uint_eq(r[EBX], 64);
+    ck_assert_uint_eq(r[ECX], BIT(0) | BIT(1));
+    ck_assert_uint_eq(r[EDX], 0x10);
 }
 END_TEST
 
@@ -161,6 +175,8 @@ static const struct feat_probe probes[] = {
     { "sse", 1, EDX, 25, { 0x0f, 0x28, 0xc1 }, 3 },                   /* movaps xmm0,xmm1 */
     { "sse2", 1, EDX, 26, { 0x66, 0x0f, 0xd4, 0xc1 }, 4 },            /* paddq xmm0,xmm1 */
     { "sse3", 1, ECX, 0, { 0xf2, 0x0f, 0x7c, 0xc1 }, 4 },             /* haddps xmm0,xmm1 */
+    { "monitor", 1, ECX, 3, { 0x31, 0xc9, 0x0f, 0x01, 0xc8 }, 5 },    /* xor ecx,ecx; monitor */
+    { "mwait", 1, ECX, 3, { 0x31, 0xc9, 0x0f, 0x01, 0xc9 }, 5 },      /* xor ecx,ecx; mwait */
     { "ssse3", 1, ECX, 9, { 0x66, 0x0f, 0x38, 0x00, 0xc1 }, 5 },      /* pshufb xmm0,xmm1 */
     { "cx16", 1, ECX, 13, { 0x48, 0x0f, 0xc7, 0x0e }, 4 },            /* cmpxchg16b [rsi] */
     { "sse4.1", 1, ECX, 19, { 0x66, 0x0f, 0x38, 0x29, 0xc1 }, 5 },    /* pcmpeqq xmm0,xmm1 */
@@ -290,6 +306,7 @@ static Suite *cpuid_suite(void)
     tcase_add_test(tc, vendor_and_max_leaves);
     tcase_add_test(tc, leaf1_features);
     tcase_add_test(tc, leaf7_and_extended_features);
+    tcase_add_test(tc, leaf5_monitor);
     tcase_add_test(tc, leaf_xsave);
     tcase_add_test(tc, other_leaves);
     tcase_add_loop_test(tc, reported_features_execute, 0, (int)(sizeof probes / sizeof probes[0]));

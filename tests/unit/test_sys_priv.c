@@ -495,9 +495,10 @@ static const struct msr_case msr_cases[] = {
     { 0x277, WR | RD, 0x0007010600070406ull, false, 0x0007010600070406ull },
     { 0x12345, RD, 0, true, 0 },                                                   /* unknown */
     { 0x12345, WR, 0, true, 0 },
-    { 0x1a0, RD, 0, false, 0x1801 },                                               /* MISC_ENABLE */
-    { 0x1a0, WR | RD, 0x1800, false, 0x1800 },                                     /* fast strings off */
-    { 0x1a0, WR, 0x401801, true, 0 },                                              /* limit CPUID */
+    { 0x1a0, RD, 0, false, 0x41801 },                                              /* MISC_ENABLE */
+    { 0x1a0, WR | RD, 0x41800, false, 0x41800 },                                   /* fast strings off */
+    { 0x1a0, WR | RD, 0x1801, false, 0x1801 },                                     /* MONITOR FSM off */
+    { 0x1a0, WR, 0x441801, true, 0 },                                              /* limit CPUID */
     { 0xfe, RD, 0, false, 0x508 },                                                 /* MTRRcap */
     { 0xfe, WR, 0x508, true, 0 },
     { 0x2ff, WR | RD, 0xc06, false, 0xc06 },                                       /* MTRRdefType */
