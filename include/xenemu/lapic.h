@@ -38,6 +38,7 @@ typedef struct lapic {
     bool nmi_pending;
     bool init_pending;        /* INIT received: taken between blocks */
     bool wait_sipi;           /* after INIT (or power-on of an AP): SIPI wakes it (SDM Vol.3A §9.4) */
+    uint16_t sipi_after_init; /* 0x100 | vector: a SIPI that came before the pending INIT was taken */
 } lapic_t;
 
 /* A 4-KiB MMIO window at an APIC base used by some vCPU; the vCPU that
@@ -72,6 +73,9 @@ void lapic_raise_irq(struct cpu *cpu, unsigned vector);
 /* Take a pending INIT (SDM Vol.3A §9.4.1): reset the vCPU, keep the APIC
  * base, wait for SIPI. */
 void lapic_take_init(struct cpu *cpu);
+/* INIT taken: wait for SIPI, starting at once at a SIPI that already
+ * came (lapic_take_init does this after the reset). */
+void lapic_wait_sipi(struct cpu *cpu);
 
 /* The vector to deliver now if IRR's highest class beats PPR, else -1. */
 int lapic_pending_vector(const struct cpu *cpu);

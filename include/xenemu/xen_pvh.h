@@ -117,6 +117,9 @@ void xen_pvh_stop(xen_pvh_t *h, int status, const char *why, cpu_t *cpu);
 /* The current VMCS of a vCPU (each vCPU has its own VMXON and VMCS). */
 uint64_t xen_pvh_vmread(cpu_t *cpu, uint32_t field);
 void xen_pvh_vmwrite(cpu_t *cpu, uint32_t field, uint64_t val);
+/* INIT reached vCPU hv (a VM exit, or while it is down): it waits for
+ * STARTUP, or starts at one that came with the INIT. */
+void xen_pvh_vcpu_init_signal(xen_pvh_vcpu_t *hv);
 /* Puts an AP that received INIT and SIPI into non-root operation at the
  * real-mode state its local APIC left (pvh_build.c). 0 or -1. */
 int xen_pvh_start_ap(xen_pvh_t *h, xen_pvh_vcpu_t *hv);

@@ -47,6 +47,32 @@ void lapic_lvt_fire(cpu_t *cpu, int lvt)
     set_irr(cpu, v & 0xff, level);
 }
 
+/* Will the pending INIT reset this APIC to wait for SIPI? Outside VMX
+ * operation, yes; for a guest of the C root side (the Xen model, whose
+ * vLAPIC takes INIT) unless it is in the wait-for-SIPI activity state;
+ * under a hypervisor of guest code INIT is blocked or a VM exit (Vol.3C
+ * §26.2). */
+static bool init_resets(const cpu_t *cpu)
+{
+    if (cpu->vmx && cpu->vmx->api)
+        return !(cpu->vmx->nonroot && cpu->apic.wait_sipi);
+    return !(cpu->vmx && cpu->vmx->on);
+}
+
+/* STARTUP: real mode at vector << 12 (§9.4.4), ignored unless waiting. */
+static void start_at_sipi(cpu_t *cpu, unsigned vector)
+{
+    if (!cpu->apic.wait_sipi)
+        return;
+    cpu->apic.wait_sipi = false;
+    cpu->halted = false;
+    cpu->seg[SEG_CS].sel = (uint16_t)(vector << 8);
+    cpu->seg[SEG_CS].base = (uint64_t)vector << 12;
+    cpu->r[R_RIP] = 0;
+    cpu_update_mode(cpu);
+    cpu->pending_events = true;
+}
+
 void lapic_accept(cpu_t *cpu, unsigned mode, unsigned vector, bool level)
 {
     if (!lapic_hw_enabled(cpu))
@@ -64,19 +90,17 @@ void lapic_accept(cpu_t *cpu, unsigned mode, unsigned vector, bool level)
         cpu->pending_events = true;
         break;
     case DM_SIPI:
+        /* INIT is taken at the target's next instruction boundary; a SIPI
+         * sent right after it must not be lost meanwhile. */
+        if (cpu->apic.init_pending && init_resets(cpu)) {
+            cpu->apic.sipi_after_init = (uint16_t)(0x100 | (vector & 0xff));
+            break;
+        }
         if (vmx_nonroot(cpu)) {
             vmx_sipi(cpu, vector);
             break;
         }
-        if (!cpu->apic.wait_sipi)
-            break;                        /* ignored unless waiting (§9.4.4) */
-        cpu->apic.wait_sipi = false;
-        cpu->halted = false;
-        cpu->seg[SEG_CS].sel = (uint16_t)(vector << 8);
-        cpu->seg[SEG_CS].base = (uint64_t)vector << 12;
-        cpu->r[R_RIP] = 0;
-        cpu_update_mode(cpu);
-        cpu->pending_events = true;
+        start_at_sipi(cpu, vector);
         break;
     default:
         break;                            /* SMI, ExtINT: no SMM, no 8259 */
@@ -88,13 +112,25 @@ void lapic_raise_irq(cpu_t *cpu, unsigned vector)
     lapic_accept(cpu, DM_FIXED, vector, false);
 }
 
+void lapic_wait_sipi(cpu_t *cpu)
+{
+    uint16_t sipi = cpu->apic.sipi_after_init;
+    cpu->apic.init_pending = false;
+    cpu->apic.wait_sipi = true;
+    cpu->apic.sipi_after_init = 0;
+    if (sipi)
+        start_at_sipi(cpu, sipi & 0xff);
+}
+
 void lapic_take_init(cpu_t *cpu)
 {
     uint64_t base = cpu->apic.base;
+    uint16_t sipi = cpu->apic.sipi_after_init;
     cpu_reset(cpu);
     cpu->apic.base = base;
-    cpu->apic.wait_sipi = true;
-    cpu->apic.init_pending = false;
+    lapic_reset(cpu, true);
+    cpu->apic.sipi_after_init = sipi;
+    lapic_wait_sipi(cpu);
 }
 
 void lapic_ack(cpu_t *cpu, int vector)

@@ -392,7 +392,11 @@ int xen_pvh_start_ap(xen_pvh_t *h, xen_pvh_vcpu_t *hv)
     cpu_t *cpu = hv->cpu;
     if (!cpu->vmx && vmx_setup(h, hv) < 0)
         return -1;
-    /* Real mode at the STARTUP vector, with unrestricted guest. */
+    /* Real mode at the STARTUP vector, with unrestricted guest; INIT
+     * leaves the GPRs 0 but EDX, the signature (SDM Vol.3A Table 9-1), also
+     * when the AP ran before (Xen's hvm_vcpu_reset_state clears them). */
+    for (int r = 0; r < 16; r++)
+        cpu->r[r] = r == R_RDX ? CPU_SIGNATURE : 0;
     write_start_state(cpu, CR0_ET, cpu->r[R_RIP], 0xffff);
     for (int s = SEG_ES; s <= SEG_GS; s++) {
         const seg_t *sg = &cpu->seg[s];

@@ -381,10 +381,7 @@ void xen_pvh_handle_exit(xen_pvh_t *h, xen_pvh_vcpu_t *hv, const vmx_exit_t *e)
         WR(cpu, VMCS_PROC_CTLS, RD(cpu, VMCS_PROC_CTLS) & ~(uint64_t)PROC_INT_WINDOW);
         break;
     case EXIT_INIT:
-        /* INIT from another vCPU's local APIC: wait for STARTUP. */
-        hv->state = PVH_VCPU_WAIT_SIPI;
-        cpu->apic.wait_sipi = true;
-        cpu->apic.init_pending = false;
+        xen_pvh_vcpu_init_signal(hv);                 /* from another vCPU's local APIC */
         break;
     case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
     case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF: case EXIT_VMXON: case EXIT_INVEPT:

@@ -154,6 +154,15 @@ static void enter_guest(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t end)
     }
 }
 
+void xen_pvh_vcpu_init_signal(xen_pvh_vcpu_t *hv)
+{
+    hv->state = PVH_VCPU_WAIT_SIPI;
+    hv->v->online = false;
+    /* The registers stay: an upcall vector asserted for the AP before its
+     * INIT (Linux sets it up from the BSP) must survive. */
+    lapic_wait_sipi(hv->cpu);
+}
+
 /* One step of vCPU hv: an AP start, an idle stretch up to `end`, or a
  * guest run of at most `budget` instructions with the exit it ends in.
  * Returns false when the vCPU has nothing to do before `end`. */
@@ -162,10 +171,15 @@ static bool step(xen_pvh_t *h, xen_pvh_vcpu_t *hv, uint64_t budget, uint64_t end
     cpu_t *cpu = hv->cpu;
     switch (hv->state) {
     case PVH_VCPU_DOWN:
+        if (cpu->apic.init_pending) {             /* CPU hotplug brings it back */
+            xen_pvh_vcpu_init_signal(hv);
+            return true;
+        }
         idle(hv, end);
         return false;
     case PVH_VCPU_WAIT_SIPI:
-        cpu->apic.init_pending = false;
+        if (cpu->apic.init_pending)
+            xen_pvh_vcpu_init_signal(hv);         /* may start at a SIPI that came with it */
         if (cpu->apic.wait_sipi || xen_pvh_start_ap(h, hv) < 0) {
             idle(hv, end);
             return false;
@@ -201,7 +215,9 @@ uint64_t xen_pvh_next_wakeup(xen_pvh_t *h, uint64_t now)
     uint64_t t = UINT64_MAX;
     for (int i = 0; i < h->m->ncpu; i++) {
         xen_pvh_vcpu_t *hv = &h->vcpu[i];
-        if (hv->state == PVH_VCPU_WAIT_SIPI && !hv->cpu->apic.wait_sipi)
+        if (hv->state == PVH_VCPU_WAIT_SIPI && (!hv->cpu->apic.wait_sipi || hv->cpu->apic.init_pending))
+            return now;
+        if (hv->state == PVH_VCPU_DOWN && hv->cpu->apic.init_pending)
             return now;
         if (hv->state != PVH_VCPU_RUNNING)
             continue;

@@ -40,6 +40,12 @@ want "^xenemu-test: kernel 6\\.1\\..*, $vcpus cpu\\(s\\)\$"
 # and the md5 of "1\n2\n...1000\n" (the same pipeline run on the host).
 md5=$(seq 1 1000 | md5sum | cut -d' ' -f1)
 want "^xenemu-test: sum=2001000 max=500 md5=$md5\$"
+if [ "$vcpus" -gt 1 ]; then
+    last=$((vcpus - 1))
+    want "^xenemu-test: cpu$last offline\$"
+    want "^xenemu-test: cpu$last online\$"
+    want "^xenemu-test: on cpu$last: $(seq 1 100 | md5sum | cut -c1-8)\$"
+fi
 want "^xenemu-test: init done\$"
 want "reboot: Power down"
 if grep -Eq -- "WARNING:|BUG:|Call Trace:|Kernel panic|Oops" "$log"; then

@@ -190,6 +190,18 @@ START_TEST(init_sipi)
     lapic_mmio_write(bsp, 0x300, 0xc0005);
     lapic_mmio_write(bsp, 0x280, 0);
     ck_assert_uint_eq(lapic_mmio_read(bsp, 0x280), 0x20);  /* send illegal vector */
+    /* INIT and SIPI back to back to a running AP: the SIPI waits for the
+     * INIT, which the AP takes at its next boundary (its GPRs reset). */
+    ap->r[R_RBX] = 0x1234;
+    lapic_mmio_write(bsp, 0x300, 0x4500);
+    lapic_mmio_write(bsp, 0x300, 0x460a);                  /* SIPI 0x0a, physical 1 */
+    ck_assert(ap->apic.init_pending);
+    ck_assert_uint_eq(ap->apic.sipi_after_init, 0x10a);
+    cpu_run(ap, 1);
+    ck_assert(!ap->apic.wait_sipi && !ap->apic.init_pending);
+    ck_assert_uint_eq(ap->seg[SEG_CS].base, 0xa000);
+    ck_assert_uint_eq(ap->r[R_RBX], 0);
+    ck_assert_uint_eq(ap->r[R_RDX], CPU_SIGNATURE);
     machine_destroy(&m2);
 }
 END_TEST
