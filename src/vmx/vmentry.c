@@ -537,6 +537,7 @@ int vmx_enter(cpu_t *cpu)
     cpu->tlb_ep4ta = x->ept ? (x->eptp & VMX_EP4TA_MASK) : 0;
     cpu_update_mode(cpu);
     vmx_entry_exit_flush(cpu);
+    cpu_monitor_clear(cpu);           /* address-range monitoring ends (§27.3.2.5) */
     uint32_t bad_msr = load_entry_msrs(cpu, x);
     if (bad_msr) {
         x->nonroot = false;

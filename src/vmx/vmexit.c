@@ -166,6 +166,7 @@ void vmx_exit_load_host(cpu_t *cpu)
     bool l = x->exit_ctl & EXIT_HOST_64;
     x->nonroot = false;
     cpu->halted = false;
+    cpu_monitor_clear(cpu);           /* a VM exit ends address-range monitoring (§28.5.5) */
     cpu->apic.wait_sipi = false;
     x->sipi_exit = 0;
     cpu->irq_shadow_end = 0;
