@@ -417,6 +417,22 @@ static void tlb_exits(void)
     expect("VMCALL after HLT", EXIT_VMCALL, 0, g_after_hlt);
 }
 
+/* MONITOR and MWAIT exiting (§26.1.3): MWAIT's qualification tells
+ * whether the monitor was armed (§28.2.1), i.e. MONITOR ran in the guest. */
+static void monitor_exits(void)
+{
+    uint64_t proc = rd(VMCS_PROC_CTLS);
+    wr(VMCS_PROC_CTLS, proc | ctl(MSR_VMX_TRUE_PROCBASED, PROC_MONITOR | PROC_MWAIT));
+    wr(VMCS_GUEST_RIP, pa(g_monitor));
+    expect("MONITOR", EXIT_MONITOR, 0, g_monitor_insn);
+    skip(3);
+    expect("MWAIT, monitor not armed", EXIT_MWAIT, 0, g_mwait_insn);
+    wr(VMCS_PROC_CTLS, proc | ctl(MSR_VMX_TRUE_PROCBASED, PROC_MWAIT));
+    wr(VMCS_GUEST_RIP, pa(g_monitor));
+    expect("MWAIT, monitor armed", EXIT_MWAIT, 1, g_mwait_insn);
+    wr(VMCS_PROC_CTLS, proc);
+}
+
 /* Exits that need no instruction: windows, the timer, a triple fault. */
 static void event_exits(void)
 {
@@ -650,6 +666,7 @@ int guest_main(const void *start_info)
     more_exits();
     vmx_instruction_exits();
     tlb_exits();
+    monitor_exits();
     event_exits();
     interrupt_exits();
     entry_failures();

@@ -202,6 +202,17 @@ L(g_hlt)
 L(g_after_hlt)
     vmcall
 
+/* MONITOR on tlb_page, then MWAIT: each exits when its control is set. */
+L(g_monitor)
+    lea tlb_page(%rip), %rax
+    xor %ecx, %ecx
+    xor %edx, %edx
+L(g_monitor_insn)
+    monitor
+L(g_mwait_insn)
+    mwait
+    vmcall
+
 /* Spins until the preemption timer or a window exit. */
 L(g_spin)
     jmp g_spin

@@ -45,7 +45,7 @@ enum {
     EXIT_VMXON = 27, EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_CR_ACCESS = 28, EXIT_DR_ACCESS = 29,
     EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_BAD_GUEST = 33, EXIT_PAUSE = 40,
     EXIT_GDTR_IDTR = 46, EXIT_LDTR_TR = 47, EXIT_EPT_VIOLATION = 48, EXIT_EPT_MISCONFIG = 49,
-    EXIT_RDTSCP = 51, EXIT_PREEMPT_TIMER = 52, EXIT_WBINVD = 54, EXIT_XSETBV = 55, EXIT_INVPCID = 58,
+    EXIT_MWAIT = 36, EXIT_MONITOR = 39, EXIT_RDTSCP = 51, EXIT_PREEMPT_TIMER = 52, EXIT_WBINVD = 54, EXIT_XSETBV = 55, EXIT_INVPCID = 58,
 };
 #define EXIT_REASON_FAIL 0x80000000u
 
@@ -65,7 +65,7 @@ enum {
     PIN_EXT_INT = 1u << 0, PIN_NMI = 1u << 3, PIN_VIRT_NMI = 1u << 5, PIN_PREEMPT_TIMER = 1u << 6,
     PROC_INT_WINDOW = 1u << 2, PROC_HLT = 1u << 7, PROC_INVLPG = 1u << 9, PROC_RDPMC = 1u << 11,
     PROC_RDTSC = 1u << 12, PROC_CR3_LOAD = 1u << 15, PROC_NMI_WINDOW = 1u << 22, PROC_MOV_DR = 1u << 23,
-    PROC_IO_BITMAPS = 1u << 25, PROC_MSR_BITMAPS = 1u << 28, PROC_PAUSE = 1u << 30,
+    PROC_MWAIT = 1u << 10, PROC_MONITOR = 1u << 29, PROC_IO_BITMAPS = 1u << 25, PROC_MSR_BITMAPS = 1u << 28, PROC_PAUSE = 1u << 30,
     PROC_SECONDARY = 1u << 31,
     PROC2_EPT = 1u << 1, PROC2_DESC_TABLE = 1u << 2, PROC2_RDTSCP = 1u << 3, PROC2_VPID = 1u << 5,
     PROC2_WBINVD = 1u << 6, PROC2_UNRESTRICTED = 1u << 7, PROC2_INVPCID = 1u << 12,
@@ -206,7 +206,7 @@ extern const uint8_t g_start[], g_cpuid[], g_vmcall1[], g_out[], g_in[], g_rdmsr
     g_nmi_self[], g_nmi_after[], g_init_self[], g_init_after[], g_pvh32[], g_pvh_cr3[], g_pvh64[],
     g_vmx_insns[], g_vmclear[], g_vmptrld[], g_vmptrst[], g_vmwrite[], g_vmlaunch[], g_vmresume[],
     g_vmxon[], g_invept[], g_invvpid[], g_vmxoff[], g_vmx_done[], g_tlb_read[], g_tlb_vmcall[],
-    g_invpcid[], g_invpcid_insn[], g_hlt[], g_after_hlt[],
+    g_invpcid[], g_invpcid_insn[], g_hlt[], g_after_hlt[], g_monitor[], g_monitor_insn[], g_mwait_insn[],
     rm_code_end[];
 extern uint8_t ro_page[], mc_page[], tlb_page[], alt_page[];
 
