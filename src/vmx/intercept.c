@@ -60,10 +60,17 @@ void vmx_intercept(cpu_t *cpu, enum vmx_event ev, uint64_t qual)
         vmx_exit_insn(cpu, s->reason, qual, 0);
 }
 
+/* RDTSC, RDTSCP and RDMSR of IA32_TSC (§26.3): with "use TSC offsetting"
+ * the offset is added, after scaling by the multiplier (a fixed-point
+ * value with 48 fraction bits) under "use TSC scaling" (§26.6.5). */
 uint64_t vmx_guest_tsc(const cpu_t *cpu, uint64_t tsc)
 {
     const vmx_t *x = cpu->vmx;
-    return (x->proc & PROC_TSC_OFFSET) ? tsc + vmcs_get(x->cur, VMCS_TSC_OFFSET) : tsc;
+    if (!(x->proc & PROC_TSC_OFFSET))
+        return tsc;
+    if (x->proc2 & PROC2_TSC_SCALING)
+        tsc = (uint64_t)(((unsigned __int128)tsc * vmcs_get(x->cur, VMCS_TSC_MULTIPLIER)) >> 48);
+    return tsc + vmcs_get(x->cur, VMCS_TSC_OFFSET);
 }
 
 /* ---- control registers (§26.1.3, qualification Table 28-3) ---- */

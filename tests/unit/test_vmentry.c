@@ -599,6 +599,18 @@ START_TEST(tsc_offsetting)
     ck_assert_uint_eq(e.reason, EXIT_HLT);
     ck_assert_uint_gt(cpu->r[R_RAX], cpu->r[R_RBX]);
     ck_assert_uint_lt(cpu->r[R_RAX], (1ull << 50) + (1ull << 40));
+    /* TSC scaling by 3/2 (48 fraction bits), then the offset. */
+    wr(VMCS_PROC_CTLS2, PROC2_EPT | PROC2_TSC_SCALING);
+    wr(VMCS_TSC_MULTIPLIER, 3ull << 47);
+    wr(VMCS_GUEST_RIP, G_CODE);
+    uint64_t before = cpu_tsc(cpu);
+    e = run();
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    uint64_t after = cpu_tsc(cpu);
+    ck_assert_uint_ge(cpu->r[R_RBX], (1ull << 50) + before * 3 / 2);
+    ck_assert_uint_le(cpu->r[R_RBX], (1ull << 50) + after * 3 / 2);
+    ck_assert_uint_ge(cpu->r[R_RAX], cpu->r[R_RBX]);
+    ck_assert_uint_le(cpu->r[R_RAX], (1ull << 50) + after * 3 / 2);
 }
 END_TEST
 
