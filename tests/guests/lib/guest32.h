@@ -1,0 +1,25 @@
+/* Helpers of the 32-bit test guests (lib/start32.S calls guest_main32):
+ * port 0xE9 output, the 0xF4 exit port, and "ok NAME" / "FAIL NAME: got X,
+ * want Y" checks counted in failures and checks. */
+#ifndef XENEMU_GUEST32_H
+#define XENEMU_GUEST32_H
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+void puts_e9(const char *s);
+void put_hex(uint64_t v);
+void put_dec(unsigned v);
+__attribute__((noreturn)) void exit_now(uint8_t status);
+void *memset(void *d, int c, unsigned long n);
+void *memcpy(void *d, const void *s, unsigned long n);
+
+extern unsigned failures, checks;
+void check(const char *what, int ok);
+void check_eq(const char *what, uint64_t got, uint64_t want);
+
+#endif
