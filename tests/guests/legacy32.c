@@ -57,7 +57,6 @@
 
 extern uint64_t gdt32[6];
 extern uint32_t tss32[26];
-extern const uint32_t lg_exc_table[32];
 extern void lg_user_exit(void), gate32_target(void), gate16_target(void), r1_target(void);
 extern void u_call32(void), u_call16(void), u_call_r1(void), u_far_probe(void);
 extern void u_sysenter(void), u_fast_probe(void), se_target(void);
@@ -80,12 +79,6 @@ int guest_main32(const void *start_info);
 
 /* ---- exceptions (§6.12.1) ---- */
 
-struct frame {
-    uint32_t es, ds, edi, esi, ebp, esp0, ebx, edx, ecx, eax;
-    uint32_t vector, error, eip, cs, eflags, esp, ss;   /* esp, ss: from CPL > 0 */
-};
-
-void lg_trap(struct frame *f);
 /* The last exception; legacy32_asm.S's CPL 1 handlers write it too. */
 volatile struct {
     uint32_t vector, error, cs, esp;
@@ -93,7 +86,7 @@ volatile struct {
 /* When non-zero, the next exception resumes here (then it is cleared). */
 volatile uint32_t trap_resume;
 
-void lg_trap(struct frame *f)
+void trap32(struct trap32_frame *f)
 {
     trap.vector = f->vector;
     trap.error = f->error;
@@ -199,7 +192,7 @@ static void tables_init(void)
                      "movl %1, %%ss" : : "m"(g), "r"(SEL_KDATA) : "memory");
 
     for (int v = 0; v < 32; v++)
-        set_int_gate(v, SEL_KCODE, lg_exc_table[v], 0);
+        set_int_gate(v, SEL_KCODE, exc32_table[v], 0);
     set_int_gate(0x81, SEL_KCODE, (uint32_t)lg_user_exit, 3);
     __asm__ volatile("lidt %0" : : "m"(i));
 }
@@ -427,8 +420,8 @@ static void ring0_stack_fault(const char *what, uint16_t ss0, uint32_t vec, uint
     check_eq("  TSS.SS0 restored by the CPL 1 handler", tss32[TSS_SS0], SEL_KDATA);
     check_eq("  handler ran at CPL 1", r1_exc_cs, SEL_R1CODE | 1);
     tss32[TSS_SS0] = SEL_KDATA;
-    set_int_gate(10, SEL_KCODE, lg_exc_table[10], 0);
-    set_int_gate(12, SEL_KCODE, lg_exc_table[12], 0);
+    set_int_gate(10, SEL_KCODE, exc32_table[10], 0);
+    set_int_gate(12, SEL_KCODE, exc32_table[12], 0);
 }
 
 static void ring1_stack_fault(const char *what, uint16_t ss1, uint32_t vec, uint32_t err)

@@ -1,4 +1,4 @@
-/* Assembly side of legacy32: exception stubs, ring changes, the call-gate
+/* Assembly side of legacy32: ring changes, the call-gate
  * targets and the ring-3 code whose stack layout the checks depend on
  * (SDM Vol.3A §5.8.3-5.8.7, §6.12.1). Selectors match legacy32.c. */
 #define SEL_GATE32 0x30
@@ -9,37 +9,6 @@
 
     .text
     .code32
-
-/* ---- exceptions: dummy error code where the CPU pushes none ---- */
-.macro EXC vec
-lg_exc_\vec:
-    .if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21)
-    .else
-    pushl $0
-    .endif
-    pushl $\vec
-    jmp lg_exc_common
-.endm
-
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    EXC \v
-    .endr
-
-lg_exc_common:
-    pushal
-    pushl %ds
-    pushl %es
-    movl $0x10, %eax
-    movl %eax, %ds
-    movl %eax, %es
-    pushl %esp
-    call lg_trap
-    addl $4, %esp
-    popl %es
-    popl %ds
-    popal
-    addl $8, %esp
-    iret
 
 /* void lg_enter_user(cs, eip, esp, eflags, ebx): IRET to CPL 3 (§6.12.1
  * figure 6-4); INT 0x81 from there returns through lg_user_exit. */
@@ -361,14 +330,6 @@ se_target:
 vm86_blob:
     sysenter
     hlt
-
-    .section .rodata
-    .balign 4
-    .globl lg_exc_table
-lg_exc_table:
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    .long lg_exc_\v
-    .endr
 
     .data
     .balign 4

@@ -54,15 +54,8 @@ static inline void cpuid(uint32_t leaf, uint32_t r[4])
 
 /* ---- IDT and exception recording (SDM Vol.3A §6.11, §6.12) ---- */
 
-struct frame {
-    uint32_t es, ds, edi, esi, ebp, esp0, ebx, edx, ecx, eax;
-    uint32_t vector, error, eip, cs, eflags, esp, ss;   /* esp, ss: from CPL 3 */
-};
-
-extern const uint32_t stub_table32[32];
 extern void user_exit32(void);
 uint32_t enter_user32(uint32_t eip, uint32_t esp, uint32_t ebx);
-void trap32(struct frame *f);
 int guest_main32(const void *start_info);
 
 static uint64_t idt[256] __attribute__((aligned(8)));
@@ -72,7 +65,7 @@ static volatile struct {
 /* When non-zero, the next exception resumes here (then it is cleared). */
 volatile uint32_t trap_resume;
 
-void trap32(struct frame *f)
+void trap32(struct trap32_frame *f)
 {
     uint32_t cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
@@ -109,7 +102,7 @@ static void set_gate(int vec, uint32_t target, int dpl)
 static void idt_init(void)
 {
     for (int v = 0; v < 32; v++)
-        set_gate(v, stub_table32[v], 0);
+        set_gate(v, exc32_table[v], 0);
     set_gate(0x81, (uint32_t)user_exit32, 3);
     struct __attribute__((packed)) { uint16_t limit; uint32_t base; } d = {
         sizeof idt - 1, (uint32_t)idt

@@ -18,6 +18,15 @@ __attribute__((noreturn)) void exit_now(uint8_t status);
 void *memset(void *d, int c, unsigned long n);
 void *memcpy(void *d, const void *s, unsigned long n);
 
+/* The frame exc32.S's stubs build; esp and ss are there only when the
+ * exception came from an outer ring. Each guest defines trap32. */
+struct trap32_frame {
+    uint32_t es, ds, edi, esi, ebp, esp0, ebx, edx, ecx, eax;
+    uint32_t vector, error, eip, cs, eflags, esp, ss;
+};
+extern const uint32_t exc32_table[32];
+void trap32(struct trap32_frame *f);
+
 extern unsigned failures, checks;
 void check(const char *what, int ok);
 void check_eq(const char *what, uint64_t got, uint64_t want);
