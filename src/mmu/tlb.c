@@ -103,7 +103,6 @@ void mmu_tlb_invalidate(cpu_t *cpu, const tlb_inv_t *w)
             clear_ctx(c, w->keep_global);
     }
     cpu->tlb_cur->live = true;        /* the current context stays in use */
-    clear_entries(cpu->tlb_nofill, false);
 }
 
 /* Everything, global translations and every tag included: for changes
