@@ -251,8 +251,13 @@ static inline bool *nmi_blocking(cpu_t *cpu)
     return vmx_nonroot(cpu) ? &cpu->vmx->nmi_blocked : &cpu->nmi_blocked;
 }
 
+/* IRET unblocks NMIs; in a VMX guest under "NMI exiting" it leaves NMI
+ * blocking alone unless "virtual NMIs" makes it virtual-NMI blocking
+ * (SDM Vol.3C §26.3, IRET). */
 void cpu_iret_nmi_unblock(cpu_t *cpu)
 {
+    if (vmx_nonroot(cpu) && (cpu->vmx->pin & PIN_NMI) && !(cpu->vmx->pin & PIN_VIRT_NMI))
+        return;
     *nmi_blocking(cpu) = false;
     if (cpu->apic.nmi_pending)
         cpu->pending_events = true;   /* IRET ends its block: the run loop looks next */

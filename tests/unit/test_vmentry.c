@@ -502,6 +502,33 @@ END_TEST
 /* Without NMI exiting an NMI goes through the guest's IDT, gated by the
  * guest's blocking by NMI (interruptibility bit 3, Table 25-3), which its
  * delivery sets (SDM Vol.3A §6.7.1). */
+/* IRET in a guest (§26.3): it ends NMI blocking without "NMI exiting",
+ * ends virtual-NMI blocking with "virtual NMIs", and leaves NMI blocking
+ * alone under "NMI exiting" alone. */
+START_TEST(iret_and_nmi_blocking)
+{
+    static const uint8_t prog[] = {
+        0x48, 0x89, 0xe0,                          /* mov rax, rsp */
+        0x6a, 0x10, 0x50, 0x9c, 0x6a, 0x08,        /* push 0x10; push rax; pushfq; push 0x08 */
+        0x48, 0x8d, 0x0d, 0x03, 0, 0, 0,           /* lea rcx, [rip + 3] */
+        0x51, 0x48, 0xcf,                          /* push rcx; iretq */
+        0xf4,
+    };
+    static const uint32_t pin[3] = { 0, PIN_NMI, PIN_NMI | PIN_VIRT_NMI };
+    static const uint64_t blocked_after[3] = { 0, 8, 0 };
+    code(G_CODE, prog, sizeof prog);
+    for (int i = 0; i < 3; i++) {
+        wr(VMCS_PIN_CTLS, 0x16 | pin[i]);
+        wr(VMCS_GUEST_RIP, G_CODE);
+        wr(VMCS_GUEST_INTERRUPTIBILITY, 8);
+        vmx_exit_t e = run();
+        ck_assert_uint_eq(e.reason, EXIT_HLT);
+        ck_assert_uint_eq(rd(VMCS_GUEST_RIP), G_CODE + sizeof prog - 1);
+        ck_assert_uint_eq(rd(VMCS_GUEST_INTERRUPTIBILITY) & 8, blocked_after[i]);
+    }
+}
+END_TEST
+
 START_TEST(nmi_to_guest_idt_blocking)
 {
     static const uint8_t prog[] = { 0x48, 0xff, 0xc0, 0xf4 };      /* inc rax; hlt */
@@ -857,6 +884,7 @@ int main(void)
     tcase_add_test(tc, pae_guest_pdptes_from_vmcs);
     tcase_add_test(tc, vpid_tags_guest_translations);
     tcase_add_test(tc, wait_for_sipi_activity);
+    tcase_add_test(tc, iret_and_nmi_blocking);
     tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, task_switch_exit);
     tcase_add_test(tc, probe_through_ept_after_exit);
