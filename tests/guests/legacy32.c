@@ -197,18 +197,6 @@ static void tables_init(void)
     __asm__ volatile("lidt %0" : : "m"(i));
 }
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 /* PROBE("insn", outputs : inputs : clobbers): an exception in insn resumes
  * after it. */
 #define PROBE(body, ...)                                                      \

@@ -7,40 +7,12 @@
 
 /* ---- control registers, MSRs ---- */
 
-#define DEFINE_CR(n)                                                          \
-    static inline uint32_t read_cr##n(void)                                   \
-    {                                                                         \
-        uint32_t v;                                                           \
-        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                     \
-        return v;                                                             \
-    }                                                                         \
-    static inline void write_cr##n(uint32_t v)                                \
-    {                                                                         \
-        __asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");            \
-    }
-DEFINE_CR(0)
-DEFINE_CR(3)
-DEFINE_CR(4)
-#undef DEFINE_CR
-
 #define CR0_PG (1u << 31)
 #define CR0_WP (1u << 16)
 #define CR4_PSE (1u << 4)
 #define CR4_PAE (1u << 5)
 #define MSR_EFER 0xc0000080u
 #define EFER_NXE (1u << 11)
-
-static inline uint64_t rdmsr(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
 
 static inline void invlpg(uint32_t va)
 {

@@ -1,6 +1,7 @@
 /* Helpers of the 32-bit test guests (lib/start32.S calls guest_main32):
- * port 0xE9 output, the 0xF4 exit port, and "ok NAME" / "FAIL NAME: got X,
- * want Y" checks counted in failures and checks. */
+ * control registers and MSRs, port 0xE9 output, the 0xF4 exit port, and
+ * "ok NAME" / "FAIL NAME: got X, want Y" checks counted in failures and
+ * checks. */
 #ifndef XENEMU_GUEST32_H
 #define XENEMU_GUEST32_H
 
@@ -9,6 +10,34 @@
 static inline void outb(uint16_t port, uint8_t v)
 {
     __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+#define DEFINE_CR(n)                                                          \
+    static inline uint32_t read_cr##n(void)                                   \
+    {                                                                         \
+        uint32_t v;                                                           \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                     \
+        return v;                                                             \
+    }                                                                         \
+    static inline void write_cr##n(uint32_t v)                                \
+    {                                                                         \
+        __asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");            \
+    }
+DEFINE_CR(0)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
 void puts_e9(const char *s);
